@@ -1,0 +1,1 @@
+"""Benchmarks: latency percentiles and ratios, never timed assertions in tests."""

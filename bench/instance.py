@@ -1,0 +1,78 @@
+"""Generated instances for benchmarks: one folder per (scale, seed), reused when complete.
+
+Generating and indexing 100,000 posts takes a while; a finished instance is
+marked with ``demo.json`` (what was written, how long it took) and reused by
+the next run with the same work directory, scale and seed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+BENCH_CONFIG = {
+    # Measure the application, not the limiter: rate limits would answer 429.
+    "RATELIMIT_ENABLED": False,
+    # Page timings are taken with a signed-in test client; CSRF needs a form round trip.
+    "WTF_CSRF_ENABLED": False,
+    "SECRET_KEY": "bench-secret",
+}
+
+
+def bench_app(folder: Path, database: str | None = None, **extra: Any) -> Flask:
+    """A Schwarm app on the instance in ``folder`` (SQLite there unless ``database``)."""
+    from schwarm import create_app, database_uri
+
+    folder.mkdir(parents=True, exist_ok=True)
+    config = {
+        **BENCH_CONFIG,
+        "INSTANCE_PATH": str(folder),
+        "SEARCH_INDEX_DIR": str(folder / "index"),
+        "SQLALCHEMY_DATABASE_URI": database_uri(database, folder),
+        **extra,
+    }
+    return create_app(config)
+
+
+def _progress(label: str):
+    state = {"done": 0}
+
+    def step(count: int) -> None:
+        state["done"] += count
+        print(f"\r  {label}: {state['done']:,}", end="", file=sys.stderr, flush=True)
+
+    return step
+
+
+def ensure_instance(folder: Path, posts: int, seed: int, database: str | None = None,
+                    quiet: bool = False) -> dict:
+    """Generate (or reuse) an instance with ``posts`` demo posts; returns its demo.json."""
+    from schwarm.cli import init_instance
+    from schwarm.demo import generate
+
+    marker = folder / "demo.json"
+    if marker.exists() and database is None:
+        info = json.loads(marker.read_text())
+        if info.get("posts") == posts and info.get("seed") == seed:
+            return info
+    app = bench_app(folder, database)
+    init_instance(app)
+    with app.app_context():
+        stats = generate(posts, seed,
+                         progress=None if quiet else _progress(f"{posts:,} posts"),
+                         index_progress=None if quiet else _progress("indexed"))
+        if not quiet:
+            print(file=sys.stderr)
+    info = {"posts": posts, "seed": seed, "rows": stats.rows,
+            "load_seconds": round(stats.load_seconds, 2),
+            "index_seconds": round(stats.index_seconds, 2), "indexed": stats.indexed}
+    marker.write_text(json.dumps(info, indent=2))
+    with app.app_context():
+        from schwarm.extensions import db
+
+        db.engine.dispose()
+    return info

@@ -1,0 +1,383 @@
+"""Fast match sets for the Whoosh backend: totals, facets, filters, ranking windows.
+
+Whoosh walks posting lists in Python, several microseconds per document and
+sub-query; counting, faceting and scoring every match of a common word that
+way does not fit a 50 ms budget at 100k documents. So:
+
+* The *set* of permitted matches is computed as bitmaps (Python integers, one
+  bit per document of a segment): AND/OR/AND-NOT and counting run in C.
+  A term's bitmap is built from its postings once and cached per segment
+  (segments are immutable; the key includes the deletion count).
+* Facets are counted from per-segment column lists over the matched ids.
+* Whoosh's BM25F scorer then ranks only candidates, moving its matcher with
+  ``skip_to`` from one candidate to the next. When more than
+  :data:`SCORE_ALL` documents match, the candidates are the matches with a
+  query word in their title plus the :data:`RECENT_WINDOW` newest matches —
+  so for very common words, relevance is computed among title matches and
+  recent documents (exact below that size). Documented in ``search/__init__``.
+
+Caches are per process: term bitmaps are bounded by :data:`CACHE_BYTES`;
+column lists are kept for the live segments only.
+"""
+
+from __future__ import annotations
+
+import heapq
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable
+from itertools import chain
+
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.reading import TermNotFound
+from whoosh.util.times import datetime_to_long
+
+from search import backend
+from search.backend import FACET_LIMIT, Filters, Scope
+from search.query import TextQuery
+
+CACHE_BYTES = 64 * 1024 * 1024
+PREFIX_TERMS = 300  # words a search-as-you-type prefix may expand to
+TEXT_FIELDS = {"de": "text_de", "en": "text_en"}
+TITLE_FIELDS = {"de": "title_de", "en": "title_en"}
+_BITS = tuple(tuple(j for j in range(8) if byte >> j & 1) for byte in range(256))
+_lock = threading.Lock()
+_bitmaps: OrderedDict[tuple, int] = OrderedDict()
+_cached_bytes = 0
+_columns: dict[str, dict] = {}
+
+
+def to_bitmap(ids: Iterable[int], size: int) -> int:
+    """A bitmap (int) with the bits of ``ids`` set."""
+    buffer = bytearray((size + 7) // 8)
+    for docnum in ids:
+        buffer[docnum >> 3] |= 1 << (docnum & 7)
+    return int.from_bytes(buffer, "little")
+
+
+def bitmap_ids(bitmap: int) -> list[int]:
+    """The set bits of ``bitmap``, ascending."""
+    out: list[int] = []
+    raw = bitmap.to_bytes((bitmap.bit_length() + 7) // 8, "little")
+    for index, byte in enumerate(raw):
+        if byte:
+            base = index << 3
+            out += [base + bit for bit in _BITS[byte]]
+    return out
+
+
+def _size(reader) -> int:
+    return reader.doc_count_all()
+
+
+def _cached(reader, field: str, text: str, make: Callable[[], int]) -> int:
+    global _cached_bytes
+    segment = reader.segment()
+    key = (segment.segment_id(), segment.deleted_count(), field, text)
+    with _lock:
+        found = _bitmaps.get(key)
+        if found is not None:
+            _bitmaps.move_to_end(key)
+            return found
+    found = make()
+    with _lock:
+        if key not in _bitmaps:
+            _bitmaps[key] = found
+            _cached_bytes += (found.bit_length() + 7) // 8 + 64
+            while _cached_bytes > CACHE_BYTES and len(_bitmaps) > 1:
+                _, dropped = _bitmaps.popitem(last=False)
+                _cached_bytes -= (dropped.bit_length() + 7) // 8 + 64
+    return found
+
+
+def term_bitmap(reader, field: str, text: str) -> int:
+    """Live documents of a segment containing ``field:text`` (cached)."""
+
+    def make() -> int:
+        try:
+            matcher = reader.postings(field, text)  # skips deleted documents
+        except TermNotFound:
+            return 0
+        return to_bitmap(_all_ids(matcher), _size(reader))
+
+    return _cached(reader, field, text, make)
+
+
+def _all_ids(matcher) -> Iterable[int]:
+    """A posting list's ids, a block at a time when Whoosh's on-disk matcher is used
+    directly (no deleted documents to filter): faster than one id per call."""
+    if type(matcher) is not W3LeafMatcher:
+        return matcher.all_ids()
+    ids: list[int] = []
+    # Whoosh has no public block iterator; these are W3LeafMatcher's own steps.
+    while not matcher._atend:
+        if matcher._ids is None:
+            matcher._read_ids()
+        ids += matcher._ids
+        matcher._next_block()
+    return ids
+
+
+def live_bitmap(reader) -> int:
+    """Every live document of a segment."""
+    return _cached(reader, "", "*live*",
+                   lambda: to_bitmap(reader.all_doc_ids(), _size(reader)))
+
+
+def columns(reader) -> dict:
+    """Per-document type, group, author, tags and creation time of a segment,
+    and its documents newest first."""
+    segment_id = reader.segment().segment_id()
+    found = _columns.get(segment_id)
+    if found is None:
+        shared: dict[str, str] = {}
+
+        def read(name):
+            return [shared.setdefault(v, v) for v in reader.column_reader(name)]
+
+        created = list(reader.column_reader("created_at", translate=False))
+        found = {
+            "type": read("type"),
+            "group": read("group"),
+            "author": read("author"),
+            "tag": [tuple(v.split(",")) if v else () for v in read("tagset")],
+            "created": created,
+            "newest": sorted(range(len(created)), key=created.__getitem__, reverse=True),
+        }
+        with _lock:
+            _columns[segment_id] = found
+    return found
+
+
+def forget_columns(keep: Iterable[str]) -> None:
+    """Drop column lists of segments that are no longer live."""
+    keep = set(keep)
+    with _lock:
+        for segment_id in [s for s in _columns if s not in keep]:
+            del _columns[segment_id]
+
+
+def _any(reader, field: str, values: Iterable[str]) -> int:
+    out = 0
+    for value in values:
+        out |= term_bitmap(reader, field, value)
+    return out
+
+
+any_bitmap = _any
+
+
+def prefix_terms(reader, field: str, prefix: str) -> list[str]:
+    """Terms of ``field`` starting with ``prefix`` (at most :data:`PREFIX_TERMS`)."""
+    found = []
+    for term in reader.expand_prefix(field, prefix):
+        found.append(term.decode() if isinstance(term, bytes) else term)
+        if len(found) >= PREFIX_TERMS:
+            break
+    return found
+
+
+def prefix_bitmap(reader, field: str, prefix: str) -> int:
+    """Documents with a term starting with ``prefix`` (cached like a term)."""
+    return _cached(reader, field, prefix + "*",
+                   lambda: _any(reader, field, prefix_terms(reader, field, prefix)))
+
+
+def _word(reader, word, fields: dict[str, str]) -> int:
+    out = 0
+    for language, field in fields.items():
+        term = getattr(word, language)
+        if term:
+            out |= term_bitmap(reader, field, term)
+    return out
+
+
+def _phrase_candidates(reader, phrase) -> int:
+    """Documents with every word of the phrase (in one analysis)."""
+    out = 0
+    for language, field in TEXT_FIELDS.items():
+        terms = getattr(phrase, language)
+        if terms:
+            every = -1
+            for term in terms:
+                every &= term_bitmap(reader, field, term)
+            out |= every
+    return out
+
+
+def _phrase_bitmap(matcher, candidates: int, size: int) -> int:
+    """The candidates where the phrase matcher really matches (skipping, not walking)."""
+    found = []
+    for docnum in bitmap_ids(candidates):
+        if not matcher.is_active():
+            break
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+            if not matcher.is_active():
+                break
+        if matcher.id() == docnum:
+            found.append(docnum)
+    return to_bitmap(found, size)
+
+
+def matching(searcher, reader, text: TextQuery, filters: Filters, scope: Scope,
+             phrase_query) -> int:
+    """Bitmap of a segment's permitted documents matching ``text`` and ``filters``."""
+    parts = [_word(reader, w, TEXT_FIELDS) for w in text.words]
+    # a phrase's documents contain all its words: narrow by bitmaps before positions
+    parts += [_phrase_candidates(reader, p) for p in text.phrases]
+    if scope.tokens is not None:
+        parts.append(_any(reader, "group", scope.tokens))
+    if filters.types:
+        parts.append(_any(reader, "type", filters.types))
+    if filters.group_ids:
+        parts.append(_any(reader, "group", (str(g) for g in filters.group_ids)))
+    if filters.authors:
+        parts.append(_any(reader, "author", filters.authors))
+    if filters.tags:
+        parts.append(_any(reader, "tags", filters.tags))
+    found = live_bitmap(reader)  # postings hold live documents only; this is for "all"
+    for part in parts:
+        found &= part
+        if not found:
+            return 0
+    for phrase in text.phrases:
+        found = _phrase_bitmap(phrase_query(phrase).matcher(searcher), found, _size(reader))
+        if not found:
+            return 0
+    for word in text.excluded:
+        found &= ~_word(reader, word, TEXT_FIELDS)
+    if found and (filters.since or filters.until):
+        created = columns(reader)["created"]
+        low = datetime_to_long(filters.since) if filters.since else None
+        high = datetime_to_long(filters.until) if filters.until else None
+        found = to_bitmap((d for d in bitmap_ids(found) if (low is None or created[d] >= low)
+                           and (high is None or created[d] < high)), _size(reader))
+    return found
+
+
+def title_bitmap(reader, text: TextQuery) -> int:
+    """Documents with any query word (or phrase word) in their title."""
+    out = 0
+    for word in text.words:
+        out |= _word(reader, word, TITLE_FIELDS)
+    for phrase in text.phrases:
+        for language, field in TITLE_FIELDS.items():
+            for term in getattr(phrase, language):
+                out |= term_bitmap(reader, field, term)
+    return out
+
+
+def newest_of(reader, bitmap: int, count: int) -> list[int]:
+    """Up to ``count`` documents of ``bitmap``, newest first."""
+    if not bitmap:
+        return []
+    if bitmap.bit_count() <= 20 * count:  # few: sort them; many: walk the newest first
+        created = columns(reader)["created"]
+        return sorted(bitmap_ids(bitmap), key=created.__getitem__, reverse=True)[:count]
+    raw = bitmap.to_bytes((bitmap.bit_length() + 7) // 8, "little")
+    out = []
+    for docnum in columns(reader)["newest"]:
+        if docnum >> 3 < len(raw) and raw[docnum >> 3] >> (docnum & 7) & 1:
+            out.append(docnum)
+            if len(out) >= count:
+                break
+    return out
+
+
+def candidates(reader, found: int, text: TextQuery) -> list[int]:
+    """What the scorer looks at: every match, or for very many, the newest title
+    matches and the newest matches."""
+    if found.bit_count() <= backend.SCORE_ALL:
+        return bitmap_ids(found)
+    titled = found & title_bitmap(reader, text)
+    chosen = set(newest_of(reader, titled, backend.TITLE_WINDOW)) if titled else set()
+    chosen.update(newest_of(reader, found, backend.RECENT_WINDOW))
+    return sorted(chosen)
+
+
+def top_scored(query, per_segment, text: TextQuery, count: int) -> list[tuple[float, int]]:
+    """The ``count`` best (score, global docnum) among the candidates.
+
+    Whoosh's scoring matcher is moved from one candidate to the next with
+    ``skip_to``; once ``count`` documents are held, blocks that cannot beat the
+    weakest are skipped by block quality (Whoosh's own top-N optimisation).
+    """
+    heap: list[tuple[float, int]] = []
+    for reader, found, offset, leaf in per_segment:
+        if not found:
+            continue
+        matcher = query.matcher(leaf, leaf.context())
+        quality = matcher.supports_block_quality()
+        for docnum in candidates(reader, found, text):
+            if not matcher.is_active():
+                break
+            if quality and len(heap) >= count:
+                matcher.skip_to_quality(heap[0][0])
+                if not matcher.is_active():
+                    break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+                if not matcher.is_active():
+                    break
+            if matcher.id() != docnum:
+                continue
+            item = (matcher.score(), -(docnum + offset))
+            if len(heap) < count:
+                heapq.heappush(heap, item)
+            elif item > heap[0]:
+                heapq.heapreplace(heap, item)
+    return [(score, -negative) for score, negative in sorted(heap, reverse=True)]
+
+
+def newest(per_segment, limit: int, after: tuple[int, str] | None,
+           key_of: Callable[[int], str]) -> list[tuple[int, str, int]]:
+    """Up to ``limit`` matches by (created_at, key) descending, after the cursor.
+
+    Returns (created, key, global docnum); ``after`` is (created, key).
+    """
+    streams = [_newest_stream(columns(reader), found, offset, after)
+               for reader, found, offset, _ in per_segment if found]
+    rows: list[tuple[int, str, int]] = []
+    group: list[tuple[int, str, int]] = []
+    for stamp, docnum in heapq.merge(*streams, key=lambda item: item[0], reverse=True):
+        if group and stamp != group[0][0]:
+            rows += sorted(group, reverse=True)
+            group = []
+            if len(rows) >= limit:
+                break
+        entry = (stamp, key_of(docnum), docnum)
+        if after is None or (entry[0], entry[1]) < after:
+            group.append(entry)
+    rows += sorted(group, reverse=True)
+    return rows[:limit]
+
+
+def _newest_stream(cols: dict, found: int, offset: int, after):
+    """(created, global docnum) of one segment's matches, newest first."""
+    created = cols["created"]
+    raw = found.to_bytes((found.bit_length() + 7) // 8, "little")
+    for docnum in cols["newest"]:
+        if docnum >> 3 < len(raw) and raw[docnum >> 3] >> (docnum & 7) & 1 and (
+                after is None or created[docnum] <= after[0]):
+            yield created[docnum], docnum + offset
+
+
+def facet_counts(per_segment) -> dict[str, list[tuple[str, int]]]:
+    """Counts of type, group, author and tag over the matched documents."""
+    counters = {name: Counter() for name in ("type", "group", "author", "tag")}
+    for reader, found, _offset, _leaf in per_segment:
+        if not found:
+            continue
+        ids = bitmap_ids(found)
+        cols = columns(reader)
+        for name in ("type", "group", "author"):
+            counters[name].update(map(cols[name].__getitem__, ids))
+        counters["tag"].update(chain.from_iterable(map(cols["tag"].__getitem__, ids)))
+    out = {}
+    for name, counter in counters.items():
+        items = [(value, n) for value, n in counter.items()
+                 if value and (name != "group" or value.isdigit())]
+        items.sort(key=lambda item: (-item[1], item[0]))
+        out[name] = items[:FACET_LIMIT]
+    return out

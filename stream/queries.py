@@ -1,0 +1,223 @@
+"""Stream queries: newest first, keyset pagination by post id, visibility in SQL.
+
+Every scope is one statement of the shape ``... WHERE <scope> AND id < :cursor
+ORDER BY id DESC LIMIT n`` on an index that holds the scope's posts in id
+order, so page 1,000 costs what page 1 costs. The home stream is a UNION of
+one such subquery per source (followed people and me, my and followed groups,
+followed tags, my mentions), each limited to n, then the newest n of them.
+
+A page then loads authors and groups (joined), tags and mentions (one query
+each) and the viewer's likes (one query): a constant number of statements
+whatever the number of posts, comments and likes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select, union
+from sqlalchemy.orm import joinedload, selectinload
+
+from schwarm import access, markup
+from schwarm.accounts.models import User
+from schwarm.accounts.services import get_user
+from schwarm.errors import Invalid, NotFound
+from schwarm.extensions import db
+from schwarm.groups.models import Group
+from schwarm.groups.services import get_visible_group
+from stream.follows import followed_keys
+from stream.models import FOLLOW_GROUP, FOLLOW_TAG, FOLLOW_USER, Post, PostMention, PostTag
+from stream.text import clean_tags
+
+HOME, ALL, GROUP, TAG, USER = "home", "all", "group", "tag", "user"
+NEW_COUNT_CAP = 100  # the poll says "100+ new posts" at most; counting more is waste
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which stream: home, all, or one group / tag / user."""
+
+    kind: str
+    group: Group | None = None
+    tag: str | None = None
+    user: User | None = None
+
+    @property
+    def key(self) -> str:
+        """The scope as written in ``?scope=``."""
+        if self.kind == GROUP:
+            return f"group:{self.group.slug}"
+        if self.kind == TAG:
+            return f"tag:{self.tag}"
+        if self.kind == USER:
+            return f"user:{self.user.username}"
+        return self.kind
+
+
+@dataclass
+class StreamPage:
+    """One page of posts, with what the page needs to show them."""
+
+    posts: list[Post]
+    next_before: int | None
+    liked: set[int] = field(default_factory=set)
+
+
+def normalize_tag_name(raw: str) -> str:
+    """A tag from a URL, normalised (``Qualität`` = ``qualität``), or NotFound."""
+    try:
+        tags = clean_tags([raw])
+    except Invalid:
+        raise NotFound(_("No such tag.")) from None
+    if len(tags) != 1:
+        raise NotFound(_("No such tag."))
+    return tags[0]
+
+
+def parse_scope(viewer: Any, raw: str | None) -> Scope:
+    """``home``, ``all``, ``group:<slug>``, ``tag:<tag>`` or ``user:<username>``."""
+    raw = (raw or HOME).strip()
+    kind, _sep, name = raw.partition(":")
+    if kind in (HOME, ALL) and not name:
+        if kind == HOME and not access.is_signed_in(viewer):
+            return Scope(ALL)
+        return Scope(kind)
+    if kind == GROUP and name:
+        return Scope(GROUP, group=get_visible_group(viewer, name))
+    if kind == TAG and name:
+        return Scope(TAG, tag=normalize_tag_name(name))
+    if kind == USER and name:
+        user = get_user(name)
+        if user is None or not access.can_view_user(viewer, user):
+            raise NotFound(_("No such user."))
+        return Scope(USER, user=user)
+    raise Invalid(_("scope is home, all, group:<slug>, tag:<tag> or user:<username>."),
+                  code="invalid_scope")
+
+
+def _live(viewer: Any, stmt: Select) -> Select:
+    return stmt.where(Post.deleted_at.is_(None),
+                      access.unhidden_group_filter(viewer, Post.group_id))
+
+
+def _window(stmt: Select, column: Any, before: int | None, after: int | None) -> Select:
+    """Keyset bounds on ``column`` and, for joins, on ``post.id`` too: the same
+    condition, but stated for both sides so a merge join starts at the cursor."""
+    columns = [column] if column is Post.id else [column, Post.id]
+    for each in columns:
+        if before is not None:
+            stmt = stmt.where(each < before)
+        if after is not None:
+            stmt = stmt.where(each > after)
+    return stmt
+
+
+def _home_sources(viewer: Any, before: int | None, after: int | None,
+                  limit: int) -> list[Select]:
+    """One id subquery per source of the home stream, each newest-first and limited.
+
+    What the viewer follows and belongs to is read first (one small query
+    each), so sources that are empty are left out: a database cannot know
+    that an IN (subquery) is empty and may walk the whole id index for it.
+    """
+    followed = followed_keys(viewer)
+    authors = {viewer.id, *(int(k) for k in followed.get(FOLLOW_USER, []) if k.isdigit())}
+    groups = access.member_group_ids(viewer) | {
+        int(k) for k in followed.get(FOLLOW_GROUP, []) if k.isdigit()}
+    tags = followed.get(FOLLOW_TAG, [])
+
+    def newest(stmt: Select, column: Any) -> Select:
+        return _window(_live(viewer, stmt), column, before, after).order_by(
+            column.desc()).limit(limit)
+
+    sources = [newest(select(Post.id).where(Post.author_id.in_(sorted(authors))), Post.id),
+               newest(select(PostMention.post_id).join(Post, Post.id == PostMention.post_id)
+                      .where(PostMention.user_id == viewer.id), PostMention.post_id)]
+    if groups:
+        sources.append(newest(select(Post.id).where(Post.group_id.in_(sorted(groups))),
+                              Post.id))
+    if tags:
+        # A post with two followed tags must count once within this source's limit.
+        sources.append(newest(select(PostTag.post_id).distinct()
+                              .join(Post, Post.id == PostTag.post_id)
+                              .where(PostTag.tag.in_(sorted(tags))), PostTag.post_id))
+    return sources
+
+
+def _ids(viewer: Any, scope: Scope, *, before: int | None, after: int | None,
+         limit: int) -> Select:
+    """A statement selecting the post ids of ``scope`` (newest first, at most ``limit``)."""
+    if scope.kind == HOME:
+        parts = [select(sub.c[0]) for sub in
+                 (s.subquery() for s in _home_sources(viewer, before, after, limit))]
+        merged = union(*parts).subquery()
+        return select(merged.c[0].label("id")).order_by(merged.c[0].desc()).limit(limit)
+    if scope.kind == TAG:
+        stmt = (select(PostTag.post_id.label("id")).join(Post, Post.id == PostTag.post_id)
+                .where(PostTag.tag == scope.tag))
+        return (_window(_live(viewer, stmt), PostTag.post_id, before, after)
+                .order_by(PostTag.post_id.desc()).limit(limit))
+    stmt = select(Post.id.label("id"))
+    if scope.kind == GROUP:
+        stmt = stmt.where(Post.group_id == scope.group.id)
+    elif scope.kind == USER:
+        stmt = stmt.where(Post.author_id == scope.user.id)
+    return (_window(_live(viewer, stmt), Post.id, before, after)
+            .order_by(Post.id.desc()).limit(limit))
+
+
+def with_details(stmt: Select) -> Select:
+    """Load what a post card shows, in a constant number of statements."""
+    return stmt.options(
+        joinedload(Post.author), joinedload(Post.group),
+        selectinload(Post.tag_rows),
+        selectinload(Post.mention_rows).joinedload(PostMention.user),
+    )
+
+
+def stream_page(viewer: Any, scope: Scope, *, before: int | None = None,
+                limit: int = 20) -> StreamPage:
+    """Up to ``limit`` posts of ``scope`` older than ``before``, newest first."""
+    from stream.likes import liked_post_ids
+
+    if scope.kind == HOME and not access.is_signed_in(viewer):
+        scope = Scope(ALL)
+    ids = _ids(viewer, scope, before=before, after=None, limit=limit + 1).subquery()
+    posts = list(db.session.scalars(
+        with_details(select(Post).where(Post.id.in_(select(ids.c.id))))
+        .order_by(Post.id.desc())
+    ).unique())
+    more = len(posts) > limit
+    posts = posts[:limit]
+    return StreamPage(posts=posts, next_before=posts[-1].id if more else None,
+                      liked=liked_post_ids(viewer, [p.id for p in posts]))
+
+
+def count_new(viewer: Any, scope: Scope, since: int) -> int:
+    """How many posts of ``scope`` are newer than post id ``since`` (at most 100)."""
+    if scope.kind == HOME and not access.is_signed_in(viewer):
+        scope = Scope(ALL)
+    ids = _ids(viewer, scope, before=None, after=since, limit=NEW_COUNT_CAP).subquery()
+    return db.session.scalar(select(func.count()).select_from(ids)) or 0
+
+
+def pinned_posts(viewer: Any, group: Group) -> list[Post]:
+    """Pinned announcements of a group the viewer may see, newest pin first."""
+    if not access.can_view_group(viewer, group):
+        return []
+    return list(db.session.scalars(
+        with_details(select(Post)).where(Post.group_id == group.id,
+                                         Post.pinned_at.is_not(None),
+                                         Post.deleted_at.is_(None))
+        .order_by(Post.pinned_at.desc()).limit(20)
+    ).unique())
+
+
+def tag_post_count(viewer: Any, tag: str) -> int:
+    """How many posts the viewer may see carry ``tag``."""
+    tag = markup.normalize_tag(tag)
+    stmt = (select(func.count()).select_from(PostTag).join(Post, Post.id == PostTag.post_id)
+            .where(PostTag.tag == tag))
+    return db.session.scalar(_live(viewer, stmt)) or 0

@@ -1,0 +1,52 @@
+"""The benchmark harness on a tiny instance: every endpoint answers, the report,
+the JSON and the plot are written. Correctness only: no timing assertions."""
+
+from __future__ import annotations
+
+import json
+
+from bench import app_bench, plot
+
+
+def test_harness_smoke_run(tmp_path, capsys):
+    out = tmp_path / "results"
+    path = app_bench.run([150], seed=2, iterations=2, warmup=0, workdir=tmp_path / "work",
+                         out=out, quiet=True)
+    report = json.loads(path.read_text())
+    [scale] = report["scales"]
+    assert scale["posts"] == 150 and scale["instance"]["indexed"] > 150
+    names = set(scale["endpoints"])
+    assert {"home", "home_deep", "group_stream", "tag_page", "post_50_comments", "wiki_view",
+            "wiki_save", "wiki_history", "wiki_diff", "search_one_word", "search_two_words",
+            "search_phrase", "search_filtered", "notifications", "post_create"} <= names
+    for name, row in scale["endpoints"].items():
+        assert row["status"] < 400, name
+        assert row["n"] == 2 and row["bytes"] > 0
+        assert row["p50"] <= row["p95"] <= row["p99"]
+        assert row["floor"]["n"] == 2 and row["ratio_p95"] > 0
+    assert str(150) in report["targets_missed"]
+    svg = path.with_suffix(".svg").read_text()
+    assert svg.startswith("<svg") and "home_deep" in svg
+    printed = capsys.readouterr().out
+    assert "post_50_comments" in printed and "x floor" in printed
+
+    # A second run with the same work directory reuses the generated instance.
+    again = app_bench.run([150], seed=2, iterations=2, warmup=0, workdir=tmp_path / "work",
+                          out=out, quiet=True)
+    assert json.loads(again.read_text())["scales"][0]["instance"] == scale["instance"]
+
+
+def test_percentiles_and_plot_of_several_sizes():
+    values = app_bench.percentiles([i / 1000 for i in range(1, 101)])
+    assert values["p50"] == 50.5 and values["p99"] == 99.01 and values["n"] == 100
+    scales = [{"posts": n, "endpoints": {"home": {"p95": n / 1000}, "wiki_view": {"p95": 2.0}}}
+              for n in (10_000, 100_000, 1_000_000)]
+    svg = plot.svg(scales)
+    assert svg.count("<polyline") == 2 and "1,000,000" in svg
+
+
+def test_main_parses_scales(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(app_bench, "run", lambda scales, **kw: seen.update(scales=scales, **kw))
+    app_bench.main(["--scales", "100_000,10000", "--million", "--iterations", "7"])
+    assert seen["scales"] == [10_000, 100_000, 1_000_000] and seen["iterations"] == 7

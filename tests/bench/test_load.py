@@ -1,0 +1,36 @@
+"""The load test on a short run (gunicorn, 2 workers, a few seconds): every
+acknowledged write is in the database and findable, no 5xx; and the checker
+really reports what is missing."""
+
+from __future__ import annotations
+
+import json
+
+from bench import load
+from bench.instance import bench_app
+
+
+def test_short_load_run_loses_nothing(tmp_path):
+    report = load.run(tmp_path / "instance", clients=3, duration=3, workers=2,
+                      out=tmp_path / "results")
+    assert report["ok"], load.summary(report)
+    assert report["server_errors"] == 0 and report["lost"] == [] and report["unfindable"] == []
+    assert report["posts"] > 0 and report["acknowledged_writes"] >= report["posts"]
+    assert report["outbox_left"] == 0
+    assert json.loads((tmp_path / "results").joinpath(
+        report["json"].rsplit("/", 1)[-1]).read_text())["ok"] is True
+    assert "nothing lost" in load.summary(report)
+
+    # The checker is not blind: a write that was never made is reported lost.
+    app = bench_app(tmp_path / "instance")
+    fake = load.Acks(posts=[(10**9, "zqnever")], comments=[(10**9, "zqnone")],
+                     revisions=[("load/shared-one", 10**6, "zqnothing")])
+    lost = load.check_database(app, fake)
+    assert lost == ["post 1000000000", "comment 1000000000",
+                    "page load/shared-one revision 1000000"]
+
+
+def test_markers_are_unique_words():
+    words = {load.marker(c, n) for c in range(30) for n in range(1, 300)}
+    assert len(words) == 30 * 299
+    assert all(w.isalpha() and w.islower() for w in words)

@@ -1,0 +1,21 @@
+"""The search benchmark runs end to end at a tiny size (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+
+from bench import search_bench
+from tests.conftest import POSTGRES_URL
+
+
+def test_benchmark_smoke(tmp_path):
+    backends = "whoosh,postgres" if POSTGRES_URL.startswith("postgres") else "whoosh"
+    pg_url = POSTGRES_URL.rsplit("/", 1)[0] + "/schwarm_bench_smoke" if POSTGRES_URL else ""
+    target = tmp_path / "search.json"
+    rows = search_bench.main(["--sizes", "150", "--queries", "12", "--backends", backends,
+                              "--pg-url", pg_url, "--json", str(target)])
+    assert [row["backend"] for row in rows] == backends.split(",")
+    assert all(row["documents"] == 150 and row["query_p95_ms"] > 0 for row in rows)
+    assert json.loads(target.read_text())["results"] == rows
+    if len(rows) == 2:  # same analysis, same permissions: both engines find the same
+        assert rows[0]["mean_hits"] == rows[1]["mean_hits"]
