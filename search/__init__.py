@@ -7,7 +7,8 @@ and :func:`search`, :func:`similar`, :func:`suggest` (see ``services.py``).
 How it fits together:
 
 * **Indexing** (``indexing.py``): writes add outbox rows in their own
-  transaction; after commit one writer (a non-blocking lock) asks the
+  transaction; after commit (on a background thread for requests,
+  ``background.py``) one writer (a non-blocking lock) asks the
   registered loaders for the current documents and applies them; rows are
   deleted only after the index commit. ``schwarm reindex`` rebuilds from the
   database while the old index serves. Users and groups are enqueued by a
@@ -38,7 +39,7 @@ from __future__ import annotations
 
 import threading
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 
 from search.documents import SearchDocument, enqueue, register_document_type
 
@@ -78,12 +79,21 @@ def suggest(viewer, prefix: str, limit: int = 8):
 
 
 def _after_commit() -> None:
-    """Drain the outbox after a write that enqueued something (never blocks)."""
+    """After a write that enqueued something: drain the outbox (never blocks on
+    the index). In a request the drain runs on the background thread, so the
+    answer does not wait for an index commit (``SEARCH_DRAIN_IN_BACKGROUND``)."""
     from schwarm.extensions import db
     from search.documents import take_enqueued
     from search.indexing import drain
 
-    if take_enqueued(db.session) and current_app.config.get("SEARCH_DRAIN_AFTER_REQUEST", True):
+    config = current_app.config
+    if not (take_enqueued(db.session) and config.get("SEARCH_DRAIN_AFTER_REQUEST", True)):
+        return
+    if has_request_context() and config.get("SEARCH_DRAIN_IN_BACKGROUND", True):
+        from search.background import drainer
+
+        drainer(current_app._get_current_object()).wake()
+    else:
         drain()
 
 

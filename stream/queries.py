@@ -114,6 +114,24 @@ def _window(stmt: Select, column: Any, before: int | None, after: int | None) ->
     return stmt
 
 
+SPLIT_IN_LIST_UP_TO = 50  # beyond this, one IN-list (a sort) beats many subqueries
+
+
+def _one_per_value(column: Any, values: set[Any]) -> list[Any]:
+    """``column = v`` for each value (or one ``IN`` for long lists).
+
+    ``column IN (a, b) ORDER BY id DESC LIMIT n`` makes SQLite collect and sort
+    every match; ``column = a`` walks the ``(column, id)`` index backwards and
+    stops after n rows. So each value becomes its own small source, and the
+    UNION of the home stream merges them.
+    """
+    if not values:
+        return []
+    if len(values) > SPLIT_IN_LIST_UP_TO:
+        return [column.in_(sorted(values))]
+    return [column == value for value in sorted(values)]
+
+
 def _home_sources(viewer: Any, before: int | None, after: int | None,
                   limit: int) -> list[Select]:
     """One id subquery per source of the home stream, each newest-first and limited.
@@ -132,17 +150,17 @@ def _home_sources(viewer: Any, before: int | None, after: int | None,
         return _window(_live(viewer, stmt), column, before, after).order_by(
             column.desc()).limit(limit)
 
-    sources = [newest(select(Post.id).where(Post.author_id.in_(sorted(authors))), Post.id),
+    sources = [*(newest(select(Post.id).where(condition), Post.id)
+                 for condition in _one_per_value(Post.author_id, authors)),
                newest(select(PostMention.post_id).join(Post, Post.id == PostMention.post_id)
                       .where(PostMention.user_id == viewer.id), PostMention.post_id)]
-    if groups:
-        sources.append(newest(select(Post.id).where(Post.group_id.in_(sorted(groups))),
-                              Post.id))
-    if tags:
-        # A post with two followed tags must count once within this source's limit.
-        sources.append(newest(select(PostTag.post_id).distinct()
-                              .join(Post, Post.id == PostTag.post_id)
-                              .where(PostTag.tag.in_(sorted(tags))), PostTag.post_id))
+    sources.extend(newest(select(Post.id).where(condition), Post.id)
+                   for condition in _one_per_value(Post.group_id, groups))
+    # A post with two followed tags comes from two sources; the UNION keeps it once.
+    sources.extend(newest(select(PostTag.post_id).distinct()
+                          .join(Post, Post.id == PostTag.post_id).where(condition),
+                          PostTag.post_id)
+                   for condition in _one_per_value(PostTag.tag, set(tags)))
     return sources
 
 

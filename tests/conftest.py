@@ -69,6 +69,9 @@ def make_app(tmp_path, **overrides):
         "SEARCH_INDEX_DIR": str(tmp_path / "index"),
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SERVER_NAME": "localhost",
+        # A request's write is indexed before the response (tests of the
+        # background drainer and the browser journeys turn this back on).
+        "SEARCH_DRAIN_IN_BACKGROUND": False,
     }
     if POSTGRES_URL:
         from schwarm import database_uri

@@ -59,12 +59,16 @@ class LiveServer:
 def live_server(tmp_path):
     """A running Schwarm with an empty database; ``.url``, ``.app``."""
     _require_browser()
-    app = make_app(tmp_path, SERVER_NAME=None, RATELIMIT_ENABLED=False)
+    app = make_app(tmp_path, SERVER_NAME=None, RATELIMIT_ENABLED=False,
+                   SEARCH_DRAIN_IN_BACKGROUND=True)  # as in production
     server = LiveServer(app).start()
     try:
         yield server
     finally:
         server.stop()
+        from search import background
+
+        background.stop(app)
         with app.app_context():
             from schwarm.extensions import db
 

@@ -124,3 +124,26 @@ def test_single_scopes_walk_an_index_and_stop_at_the_limit(app, people, post, sc
         assert index in plan, plan
         assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
         assert "MULTI-INDEX OR" not in plan, plan
+
+
+def test_every_home_source_walks_an_index_and_stops_at_the_limit(app, people, post, users):
+    """The home stream merges one small source per followed person, group and tag:
+    ``group_id IN (a, b) ORDER BY id DESC`` would collect and sort every match."""
+    from sqlalchemy import text
+
+    from stream import follows
+    from stream.models import FOLLOW_TAG, FOLLOW_USER
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("query plans are checked on SQLite; PostgreSQL plans depend on statistics")
+    post(people.anna, "x #t #u", people.town)
+    for tag in ("t", "u"):
+        follows.follow(people.carla, FOLLOW_TAG, tag)
+    follows.follow(people.carla, FOLLOW_USER, "anna")
+    follows.follow(people.carla, FOLLOW_USER, "ben")
+    sources = queries._home_sources(people.carla, before=1000, after=None, limit=21)
+    assert len(sources) >= 6  # carla, anna, ben, the mentions, tags t and u (+ her groups)
+    for source in sources:
+        sql = str(source.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        plan = " | ".join(row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+        assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
