@@ -46,7 +46,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.from_object(Defaults)
-    app.config.from_pyfile("config.py", silent=True)
+    # An absolute path: a relative one would be read beside the package, not the instance.
+    app.config.from_pyfile(str(instance_path / "config.py"), silent=True)
     app.config.update(from_environment(os.environ))
     if test_config:
         app.config.update(test_config)

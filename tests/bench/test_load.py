@@ -34,3 +34,14 @@ def test_markers_are_unique_words():
     words = {load.marker(c, n) for c in range(30) for n in range(1, 300)}
     assert len(words) == 30 * 299
     assert all(w.isalpha() and w.islower() for w in words)
+
+
+def test_markers_keep_distinct_stems_in_both_languages():
+    """A marker that shared its stem with another could be crowded out of the
+    first page of results and reported as not findable."""
+    from search.analysis import analyze, english_analyzer, german_analyzer
+
+    words = [load.marker(c, n) for c in range(30) for n in range(1, 300)]
+    for analyzer in (german_analyzer(), english_analyzer()):
+        stems = {tuple(analyze(analyzer, w)) for w in words}
+        assert len(stems) == len(words)
