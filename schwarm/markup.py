@@ -498,7 +498,16 @@ def plain_text(text: str) -> str:
 
     The result is *not* HTML: escape it before putting it into a page.
     """
+    return html_text(render(text).html)
+
+
+def html_text(html: str) -> str:
+    """Stored, sanitised HTML (a ``*_html`` column) -> one line of plain text.
+
+    Same result as :func:`plain_text` of the Markdown it was rendered from, at a
+    fraction of the cost (indexing reads the cached HTML instead of rendering).
+    """
     extractor = _TextExtractor()
-    extractor.feed(render(text).html)
+    extractor.feed(html)
     extractor.close()
     return " ".join("".join(extractor.parts).split())

@@ -31,12 +31,12 @@ def _post_document(post: Post, accepted: Comment | None) -> SearchDocument:
     extra = {}
     if post.kind == QUESTION:
         extra = {"answered": post.accepted_comment_id is not None,
-                 "accepted_answer": markup.plain_text(accepted.body) if accepted else None}
+                 "accepted_answer": markup.html_text(accepted.body_html) if accepted else None}
     return SearchDocument(
         type="question" if post.kind == QUESTION else "post",
         id=str(post.id),
         title=post.title or excerpt(post.body_html, 80),
-        body=markup.plain_text(post.body),
+        body=markup.html_text(post.body_html),
         url=post_url(post),
         created_at=post.created_at,
         updated_at=post.edited_at,
@@ -91,7 +91,7 @@ def load_comments(ids: list[str]) -> Iterator[SearchDocument]:
             type="comment",
             id=str(comment.id),
             title=post.title or excerpt(post.body_html, 80),
-            body=markup.plain_text(comment.body),
+            body=markup.html_text(comment.body_html),
             url=comment_url(comment),
             created_at=comment.created_at,
             updated_at=comment.edited_at,

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, load_only
 
+from schwarm import markup
 from schwarm.extensions import db
 from search import SearchDocument
-from wiki import storage
 from wiki.models import Page
 from wiki.services import page_url
 
@@ -29,7 +29,7 @@ def load_pages(ids: list[str]) -> Iterator[SearchDocument]:
         for page in pages:
             yield SearchDocument(
                 type="page", id=page.path, title=page.title,
-                body=storage.html_to_text(page.body_html), url=page_url(page.path),
+                body=markup.html_text(page.body_html), url=page_url(page.path),
                 created_at=page.created_at, updated_at=page.updated_at,
                 author=page.updated_by.username if page.updated_by else None,
                 group_id=page.group_id, kind=None,

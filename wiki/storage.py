@@ -239,12 +239,3 @@ def table_of_contents(anchored_html: str, limit: int = 200) -> list[Heading]:
         if len(out) >= limit:
             break
     return out
-
-
-def html_to_text(sanitized_html: str) -> str:
-    """One line of plain text from rendered HTML, for search and feeds (escape it for HTML)."""
-    import html
-
-    text = re.sub(r"</?(?:p|br|h[1-6]|li|tr|td|th|pre|blockquote|hr)\b[^>]*>", " ",
-                  sanitized_html)
-    return " ".join(html.unescape(_TAG_RE.sub("", text)).split())

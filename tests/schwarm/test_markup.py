@@ -478,3 +478,10 @@ def test_a_one_megabyte_body_renders() -> None:
     assert len(source) > 990_000
     assert result.tags == ("tag",) and result.mentions == ("anna",)
     assert result.html.count("<p>") == source.count("\n\n")
+
+
+def test_html_text_of_the_stored_html_equals_plain_text_of_the_source():
+    """Indexing reads the cached HTML; it must give what rendering again would."""
+    source = "# A & B\n\none  \ntwo\n\n- x\n- <b>y</b> @nobody #tag [[Some Page]]"
+    assert markup.html_text(markup.render(source).html) == markup.plain_text(source)
+    assert markup.html_text("<h1>A &amp; B</h1><p>one<br>two</p>") == "A & B one two"

@@ -134,5 +134,3 @@ def test_heading_anchors_and_toc():
         (3, "h-section", "…")]
 
 
-def test_html_to_text():
-    assert storage.html_to_text("<h1>A &amp; B</h1><p>one<br>two</p>") == "A & B one two"
