@@ -70,7 +70,9 @@ class Defaults:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = False
     MAIL_DEFAULT_SENDER = "schwarm@localhost"
-    MAIL_LIST_DOMAIN = "lists.example.com"
+    # Group addresses are <slug>@MAIL_LIST_DOMAIN (mail gateway); empty: no addresses.
+    MAIL_LIST_DOMAIN = ""
+    MAIL_GATEWAY_MAX_BYTES = 10 * 1024 * 1024
 
     QUESTION_ESCALATION_HOURS = 4
 

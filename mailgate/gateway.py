@@ -1,0 +1,148 @@
+"""The SMTP gateway: mail to ``<group>@<MAIL_LIST_DOMAIN>`` becomes a post there.
+
+``schwarm mail-gateway --port N [--host H]`` runs an aiosmtpd server. The
+checks happen as early as SMTP allows, each with a clear 5xx answer:
+
+* RCPT: the envelope sender must be an active account ("550 5.7.1"); the
+  address must name a group that sender may see ("550 5.1.1 no such group
+  address" — also for a private group they are not in, so its existence is not
+  revealed) and may post in ("550 5.7.1 join the group").
+* DATA: more than ``MAIL_GATEWAY_MAX_BYTES`` is "552"; a From header that
+  belongs to someone else than the envelope sender, a message that cannot be
+  read, or text the stream refuses (too long, empty) is "550"/"552".
+
+A Message-ID already known in the group is accepted and ignored. Database
+work runs in worker threads, each with its own app context (and so its own
+session); the server thread never holds ORM objects.
+
+SMTP itself authenticates nobody: run the gateway behind the company's mail
+server (which checks SPF/DKIM) or bound to an internal interface.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from flask import Flask, current_app
+from sqlalchemy.exc import IntegrityError
+
+from mailgate.parsing import Malformed, parse_mail
+from mailgate.services import DUPLICATE, deliver, find_sender, group_for_address
+from schwarm import access
+from schwarm.db import write_transaction
+from schwarm.errors import ServiceError, TooLarge
+
+log = logging.getLogger("schwarm.mailgate")
+
+
+def _smtp_text(text: str) -> str:
+    """One ASCII line, as an SMTP reply must be."""
+    line = " ".join(str(text).split())
+    return line.encode("ascii", "replace").decode("ascii")[:400]
+
+
+def max_bytes(app: Flask) -> int:
+    """The largest message the gateway accepts (``MAIL_GATEWAY_MAX_BYTES``)."""
+    return int(app.config.get("MAIL_GATEWAY_MAX_BYTES") or 10 * 1024 * 1024)
+
+
+def check_recipient(sender: str, address: str) -> str | None:
+    """None if ``sender`` may post to ``address``, else the SMTP error reply."""
+    user = find_sender(sender)
+    if not access.is_signed_in(user):
+        return _smtp_text(f"550 5.7.1 Sender <{sender}> has no active account here; "
+                          "only colleagues can post by mail")
+    group = group_for_address(address)
+    if group is None or not access.can_view_group(user, group):
+        return _smtp_text(f"550 5.1.1 <{address}>: no such group address")
+    if not access.can_post_in_group(user, group):
+        return _smtp_text(f"550 5.7.1 Join the group \"{group.name}\" to post to it by mail")
+    return None
+
+
+def receive(sender: str, recipients: list[str], content: bytes) -> str:
+    """Turn one accepted message into posts/comments; the SMTP reply to DATA."""
+    if len(content) > max_bytes(current_app):
+        return _smtp_text(f"552 5.3.4 Message too big: at most {max_bytes(current_app)} "
+                          "bytes are accepted")
+    try:
+        mail = parse_mail(content)
+    except Malformed as error:
+        return _smtp_text(f"550 5.6.0 Cannot read this message: {error}")
+    user = find_sender(sender)
+    if find_sender(mail.sender_address) is not user:
+        return _smtp_text(f"550 5.7.1 The From address <{mail.sender_address}> does not "
+                          f"belong to the sender <{sender}>")
+    groups = []
+    for address in dict.fromkeys(recipients):
+        refused = check_recipient(sender, address)  # rights may have changed since RCPT
+        if refused:
+            return refused
+        groups.append(group_for_address(address))
+    try:
+        with write_transaction():  # one mail to two groups: both posts or neither
+            results = [deliver(user, group, mail) for group in groups]
+    except IntegrityError:
+        # The same Message-ID arrived twice at once; the other delivery won.
+        return "250 2.0.0 OK: already received"
+    except TooLarge as error:
+        return _smtp_text(f"552 5.3.4 {error.message}")
+    except ServiceError as error:
+        return _smtp_text(f"550 5.7.1 {error.message}")
+    if all(result.status == DUPLICATE for result in results):
+        return "250 2.0.0 OK: already received"
+    return "250 2.0.0 OK: posted"
+
+
+class GatewayHandler:
+    """aiosmtpd handler: RCPT and DATA decided by :func:`check_recipient`, :func:`receive`."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def _in_app(self, func: Callable[..., str | None], *args: Any) -> str | None:
+        with self.app.app_context():
+            try:
+                return func(*args)
+            except Exception:  # a bug or a lost database: the sender's server retries later
+                log.exception("mail gateway failed")
+                return "451 4.3.0 Temporary failure; please try again later"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        refused = await asyncio.to_thread(self._in_app, check_recipient,
+                                          envelope.mail_from or "", address)
+        if refused:
+            return refused
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        content = envelope.original_content or envelope.content or b""
+        if isinstance(content, str):  # pragma: no cover - decode_data is off
+            content = content.encode("utf-8", "surrogateescape")
+        return await asyncio.to_thread(self._in_app, receive, envelope.mail_from or "",
+                                       list(envelope.rcpt_tos), content)
+
+
+def make_controller(app: Flask, host: str, port: int) -> Controller:
+    """An (unstarted) aiosmtpd controller serving the gateway on ``host:port``."""
+    return Controller(GatewayHandler(app), hostname=host, port=port,
+                      data_size_limit=max_bytes(app), server_hostname=host)
+
+
+def serve(app: Flask, host: str, port: int) -> None:  # pragma: no cover - runs until killed
+    """Run the gateway in the foreground until interrupted."""
+    controller = make_controller(app, host, port)
+    controller.start()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
