@@ -106,6 +106,9 @@ class _Importer:
             self.summary.malformed.append((which, str(error)))
             return
         which = f"message #{number} <{mail.message_id}>"
+        if not (mail.text or mail.subject or mail.attachments):
+            self.summary.malformed.append((which, "empty message"))
+            return
         group = db.session.get(Group, self.group_id)
         try:
             with db.session.begin_nested():
@@ -159,7 +162,7 @@ def import_mbox(path: str | Path, group: Group, importer: User, *, batch_size: i
                         summary.malformed.append((f"message #{number}", f"unreadable ({error})"))
                         continue
                     worker.one(number, raw)
-            db.session.expunge_all()  # keep memory flat over big archives
+            # Committed rows are expired and only weakly held by the session: memory stays flat.
             if progress:
                 progress(len(chunk))
     finally:
