@@ -9,7 +9,8 @@ checks happen as early as SMTP allows, each with a clear 5xx answer:
   revealed) and may post in ("550 5.7.1 join the group").
 * DATA: more than ``MAIL_GATEWAY_MAX_BYTES`` is "552"; a From header that
   belongs to someone else than the envelope sender, a message that cannot be
-  read, or text the stream refuses (too long, empty) is "550"/"552".
+  read, or text the stream refuses (too long, empty) is "550"/"552"; more
+  mail than the posting rate limit allows is "451" (the sender retries later).
 
 A Message-ID already known in the group is accepted and ignored. Database
 work runs in worker threads, each with its own app context (and so its own
@@ -29,6 +30,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from flask import Flask, current_app
+from limits import parse_many
 from sqlalchemy.exc import IntegrityError
 
 from mailgate.parsing import Malformed, parse_mail
@@ -36,6 +38,7 @@ from mailgate.services import DUPLICATE, deliver, find_sender, group_for_address
 from schwarm import access
 from schwarm.db import write_transaction
 from schwarm.errors import ServiceError, TooLarge
+from schwarm.extensions import limiter
 
 log = logging.getLogger("schwarm.mailgate")
 
@@ -65,6 +68,15 @@ def check_recipient(sender: str, address: str) -> str | None:
     return None
 
 
+def _within_posting_limit(user) -> bool:
+    """The web's posting budget (RATELIMIT_POSTING) applies to mail too, per account."""
+    if not current_app.config.get("RATELIMIT_ENABLED", True) or user is None:
+        return True
+    hits = [limiter.limiter.hit(item, "mailgate", str(user.id))
+            for item in parse_many(current_app.config["RATELIMIT_POSTING"])]
+    return all(hits)
+
+
 def receive(sender: str, recipients: list[str], content: bytes) -> str:
     """Turn one accepted message into posts/comments; the SMTP reply to DATA."""
     if len(content) > max_bytes(current_app):
@@ -78,6 +90,9 @@ def receive(sender: str, recipients: list[str], content: bytes) -> str:
     if find_sender(mail.sender_address) is not user:
         return _smtp_text(f"550 5.7.1 The From address <{mail.sender_address}> does not "
                           f"belong to the sender <{sender}>")
+    if not _within_posting_limit(user):
+        # 4xx: the sending server keeps the mail and tries again later; nothing is lost.
+        return "451 4.7.1 You are posting too fast; the mail will be retried later"
     groups = []
     for address in dict.fromkeys(recipients):
         refused = check_recipient(sender, address)  # rights may have changed since RCPT

@@ -32,7 +32,7 @@ from mailgate.models import MAX_MESSAGE_ID
 _ANGLE_ID = re.compile(r"<([^<>\s]{1,998})>")
 _REPLY_PREFIX = re.compile(r"^\s*((re|aw|wg|fw|fwd|sv|antw)\s*(\[\d+\])?\s*:\s*)+", re.I)
 _LIST_TAG = re.compile(r"^\s*\[[^\]]{1,40}\]\s*")
-_QUOTE_INTRO = re.compile(r"(wrote|schrieb|a écrit)\s*:\s*$", re.I)
+_QUOTE_INTRO = re.compile(r"\b(wrote|schrieb|a écrit)\b.*:\s*$", re.I)
 MAX_SUBJECT = 200
 
 

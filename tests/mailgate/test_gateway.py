@@ -211,3 +211,13 @@ def test_no_address_is_shown_without_a_domain(client, auth, people, app):
     app.config["MAIL_LIST_DOMAIN"] = ""
     auth.login("ben")
     assert f"@{DOMAIN}" not in client.get("/groups/sales").get_data(as_text=True)
+
+
+def test_the_posting_rate_limit_applies_to_mail(gateway, people, app):
+    app.config["RATELIMIT_POSTING"] = "2 per minute"
+    for n in range(2):
+        gateway(make_mail("ben@example.com", f"sales@{DOMAIN}", f"Mail {n}", "hi"))
+    with pytest.raises(smtplib.SMTPDataError) as refused:
+        gateway(make_mail("ben@example.com", f"sales@{DOMAIN}", "Mail 3", "hi"))
+    assert refused.value.smtp_code == 451  # temporary: the sender's server retries
+    assert db.session.scalar(select(func.count(Post.id))) == 2
