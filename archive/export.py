@@ -5,7 +5,7 @@ Layout of the export directory::
     manifest.json       format, time, scope (group or everything), counts
     users.json          accounts (never password hashes, sessions or tokens)
     groups.json         groups with their members
-    posts.json          posts with tags, likes and comments (with their likes)
+    posts.json          posts with tags, likes, edit history and comments (with theirs)
     wiki.json           wiki pages with every revision
     markdown/README.md  an index
     markdown/streams/<group slug | _company>/<date>-<id>-<title>.md   one file per thread
@@ -34,7 +34,15 @@ from sqlalchemy import func, select
 from schwarm.accounts.models import User, UserExpertise
 from schwarm.extensions import db
 from schwarm.groups.models import Group, Membership
-from stream.models import Comment, CommentLike, Post, PostLike, PostTag
+from stream.models import (
+    Comment,
+    CommentLike,
+    CommentRevision,
+    Post,
+    PostLike,
+    PostRevision,
+    PostTag,
+)
 from wiki.models import Page, PageRedirect, Revision
 
 FORMAT_VERSION = 1
@@ -184,14 +192,19 @@ class _Exporter:
         for comment in db.session.scalars(select(Comment).where(Comment.post_id.in_(ids))
                                           .order_by(Comment.post_id, Comment.id)):
             comments.setdefault(comment.post_id, []).append(comment)
-        comment_likes = self._likes(CommentLike.comment_id, CommentLike,
-                                    [c.id for cs in comments.values() for c in cs])
+        comment_ids = [c.id for cs in comments.values() for c in cs]
+        comment_likes = self._likes(CommentLike.comment_id, CommentLike, comment_ids)
+        post_versions = self._versions(PostRevision, PostRevision.post_id, ids)
+        comment_versions = self._versions(CommentRevision, CommentRevision.comment_id,
+                                          comment_ids)
         written = 0
         for post in posts:
             thread = comments.get(post.id, [])
             written += len(thread)
             item = self._post_json(post, tags.get(post.id, []), likes.get(post.id, []))
+            item["revisions"] = post_versions.get(post.id, [])
             item["comments"] = [self._comment_json(c, comment_likes.get(c.id, []))
+                                | {"revisions": comment_versions.get(c.id, [])}
                                 for c in thread]
             out.add(item)
             if post.deleted_at is None:
@@ -207,6 +220,20 @@ class _Exporter:
         for key, user_id, when in rows:
             found.setdefault(key, []).append({"user": self._user(user_id),
                                               "created_at": iso(when)})
+        return found
+
+    def _versions(self, model, key_column, keys: list[int]) -> dict[int, list[dict]]:
+        """The edit history (every version's text, editor, time) of posts or comments."""
+        found: dict[int, list[dict]] = {}
+        if not keys:
+            return found
+        for row in db.session.scalars(select(model).where(key_column.in_(keys))
+                                      .order_by(key_column, model.id)):
+            version = {"body": row.body, "editor": self._user(row.editor_id),
+                       "created_at": iso(row.created_at)}
+            if model is PostRevision:
+                version = {"title": row.title} | version
+            found.setdefault(getattr(row, key_column.key), []).append(version)
         return found
 
     def _post_json(self, post: Post, tags: list[str], likes: list[dict]) -> dict:

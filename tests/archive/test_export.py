@@ -29,7 +29,8 @@ def world(users):
     groups.add_member(anna, board, ben)
     groups.add_member(anna, sales, carla)
 
-    plan = posts.create_post(anna, "The **plan** for 2027 #strategy", group=board)
+    plan = posts.create_post(anna, "The plan for 2027 #strategy", group=board)
+    plan = posts.edit_post(anna, plan, "The **plan** for 2027 #strategy")
     reply = comments.add_comment(ben, plan, "Agreed.")
     likes.like_post(ben, plan)
     likes.like_comment(anna, reply)
@@ -80,6 +81,9 @@ def test_the_json_matches_the_database(tmp_path, world, runner):
     assert plan["tags"] == ["strategy"]
     assert [like["user"] for like in plan["likes"]] == ["ben"]
     assert [(c["author"], c["body"]) for c in plan["comments"]] == [("ben", "Agreed.")]
+    assert [v["body"] for v in plan["revisions"]] == [
+        "The plan for 2027 #strategy", "The **plan** for 2027 #strategy"]
+    assert [v["body"] for v in plan["comments"][0]["revisions"]] == ["Agreed."]
     assert [like["user"] for like in plan["comments"][0]["likes"]] == ["anna"]
     assert plan["created_at"] == world.plan.created_at.isoformat()
     assert sum(len(p["comments"]) for p in exported_posts) == len(
@@ -162,3 +166,18 @@ def test_hostile_paths_and_titles_stay_inside_the_export(tmp_path, world):
     export(target)
     written = [p.resolve() for p in target.rglob("*")]
     assert all(str(p).startswith(str(target.resolve())) for p in written)
+
+
+def test_the_export_reads_related_rows_per_partition_not_per_post(tmp_path, world,
+                                                                  count_queries):
+    from archive.export import export
+    from stream import comments, posts
+
+    with count_queries() as few:
+        export(tmp_path / "few")
+    for n in range(30):
+        post = posts.create_post(world.carla, f"Note {n}", group=world.sales)
+        comments.add_comment(world.anna, post, f"Reply {n}")
+    with count_queries() as many:
+        export(tmp_path / "many")
+    assert len(many) == len(few)
