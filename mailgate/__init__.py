@@ -37,4 +37,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.mail_gateway_command)
     app.cli.add_command(cli.import_mbox_command)
     if group_section not in GROUP_SECTIONS:
-        GROUP_SECTIONS.append(group_section)
+        GROUP_SECTIONS.insert(0, group_section)  # a one-line card above the stream

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
+import signal
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -150,14 +151,16 @@ def make_controller(app: Flask, host: str, port: int) -> Controller:
                       data_size_limit=max_bytes(app), server_hostname=host)
 
 
-def serve(app: Flask, host: str, port: int) -> None:  # pragma: no cover - runs until killed
-    """Run the gateway in the foreground until interrupted."""
+def serve(app: Flask, host: str, port: int) -> None:
+    """Run the gateway in the foreground until SIGINT or SIGTERM, then stop cleanly
+    (a message being received is finished first)."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_args: stop.set())
     controller = make_controller(app, host, port)
     controller.start()
+    log.info("mail gateway listening on %s:%s", host, port)
     try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        pass
+        stop.wait()
     finally:
         controller.stop()

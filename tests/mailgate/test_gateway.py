@@ -221,3 +221,10 @@ def test_the_posting_rate_limit_applies_to_mail(gateway, people, app):
         gateway(make_mail("ben@example.com", f"sales@{DOMAIN}", "Mail 3", "hi"))
     assert refused.value.smtp_code == 451  # temporary: the sender's server retries
     assert db.session.scalar(select(func.count(Post.id))) == 2
+
+
+def test_the_address_is_shown_in_german_too(client, auth, people):
+    auth.login("ben")  # no language chosen: the browser's wins
+    page = client.get("/groups/sales", headers={"Accept-Language": "de"}).get_data(
+        as_text=True)
+    assert "E-Mail-Adresse dieser Gruppe:" in page
