@@ -8,7 +8,8 @@ checks happen as early as SMTP allows, each with a clear 5xx answer:
   address" — also for a private group they are not in, so its existence is not
   revealed) and may post in ("550 5.7.1 join the group").
 * DATA: more than ``MAIL_GATEWAY_MAX_BYTES`` is "552"; a From header that
-  belongs to someone else than the envelope sender, a message that cannot be
+  belongs to someone else than the envelope sender, an automatic reply
+  (out-of-office), a message that cannot be
   read, or text the stream refuses (too long, empty) is "550"/"552"; more
   mail than the posting rate limit allows is "451" (the sender retries later).
 
@@ -87,6 +88,8 @@ def receive(sender: str, recipients: list[str], content: bytes) -> str:
         mail = parse_mail(content)
     except Malformed as error:
         return _smtp_text(f"550 5.6.0 Cannot read this message: {error}")
+    if mail.automatic:
+        return "550 5.7.1 Automatic replies (Auto-Submitted, Precedence: bulk) are not posted"
     user = find_sender(sender)
     if find_sender(mail.sender_address) is not user:
         return _smtp_text(f"550 5.7.1 The From address <{mail.sender_address}> does not "

@@ -53,6 +53,7 @@ class ParsedMail:
     text: str
     attachments: list[tuple[str, int]] = field(default_factory=list)
     fallback_decoded: bool = False
+    automatic: bool = False  # an auto-reply (Auto-Submitted, Precedence: bulk/junk)
 
     @property
     def is_reply(self) -> bool:
@@ -217,6 +218,7 @@ def parse_mail(raw: bytes, *, require_date: bool = False) -> ParsedMail:
         message_id = normalize_message_id(message.get("Message-ID"))
         references = _references(message)
         attachments = _attachments(modern)
+        automatic = _automatic(message)
     except Malformed:
         raise
     except Exception as error:  # noqa: BLE001 - the stdlib parser raises many kinds
@@ -226,7 +228,14 @@ def parse_mail(raw: bytes, *, require_date: bool = False) -> ParsedMail:
         message_id = "sha256:" + hashlib.sha256(raw).hexdigest()
     return ParsedMail(message_id=message_id, references=references, subject=subject,
                       sender_name=name, sender_address=address, date=date, text=text,
-                      attachments=attachments, fallback_decoded=fallback)
+                      attachments=attachments, fallback_decoded=fallback, automatic=automatic)
+
+
+def _automatic(message: Message) -> bool:
+    """RFC 3834 auto-replies (out-of-office notes) and bulk mail."""
+    submitted = str(message.get("Auto-Submitted", "no")).strip().lower()
+    precedence = str(message.get("Precedence", "")).strip().lower()
+    return not submitted.startswith("no") or precedence in ("bulk", "junk", "auto_reply")
 
 
 def _subject(modern: EmailMessage, legacy: Message) -> str:

@@ -228,3 +228,13 @@ def test_the_address_is_shown_in_german_too(client, auth, people):
     page = client.get("/groups/sales", headers={"Accept-Language": "de"}).get_data(
         as_text=True)
     assert "E-Mail-Adresse dieser Gruppe:" in page
+
+
+def test_out_of_office_replies_are_not_posted(gateway, people):
+    mail = make_mail("ben@example.com", f"sales@{DOMAIN}", "Out of office", "Back Monday")
+    mail["Auto-Submitted"] = "auto-replied"
+    with pytest.raises(smtplib.SMTPDataError) as refused:
+        gateway(mail)
+    assert refused.value.smtp_code == 550
+    assert b"Automatic replies" in refused.value.smtp_error
+    assert db.session.scalar(select(func.count(Post.id))) == 0
