@@ -20,6 +20,7 @@ ENVIRONMENT_KEYS = (
     "MAIL_USE_TLS",
     "MAIL_DEFAULT_SENDER",
     "MAIL_LIST_DOMAIN",
+    "MAIL_GATEWAY_MAX_BYTES",
 )
 
 
@@ -83,8 +84,9 @@ def from_environment(environ: os._Environ | dict) -> dict:
     for key in ENVIRONMENT_KEYS:
         if key in environ and environ[key] != "":
             found[key] = environ[key]
-    if "MAIL_PORT" in found:
-        found["MAIL_PORT"] = int(found["MAIL_PORT"])
+    for key in ("MAIL_PORT", "MAIL_GATEWAY_MAX_BYTES"):
+        if key in found:
+            found[key] = int(found[key])
     if "MAIL_USE_TLS" in found:
         found["MAIL_USE_TLS"] = found["MAIL_USE_TLS"].lower() in ("1", "true", "yes", "on")
     return found
