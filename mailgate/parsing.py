@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -146,26 +147,63 @@ def strip_quoted_tail(text: str) -> str:
     return kept or text.strip()
 
 
-def _sender(message: Message) -> tuple[str, str]:
+class _Headers:
+    """The raw header values of a message (unparsed, unfolded, 8-bit bytes decoded),
+    so that one broken header never makes the others unreadable."""
+
+    def __init__(self, message: Message) -> None:
+        self.values: dict[str, list[str]] = {}
+        for name, value in message.raw_items():
+            text = _raw_text(re.sub(r"\r?\n(?=[ \t])", "", str(value)))
+            self.values.setdefault(name.lower(), []).append(text.strip())
+
+    def get(self, name: str) -> str | None:
+        found = self.values.get(name.lower())
+        return found[0] if found else None
+
+    def get_all(self, name: str) -> list[str]:
+        return self.values.get(name.lower(), [])
+
+
+def _raw_text(value: str) -> str:
+    """Header text with 8-bit bytes (kept as surrogates by the parser) decoded."""
     try:
-        values = message.get_all("From") or []
-        pairs = getaddresses([str(v) for v in values])
+        data = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # pragma: no cover - lone surrogates from elsewhere
+        return value
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
+
+
+def _decoded_words(value: str) -> str:
+    """RFC 2047 encoded words ("=?utf-8?q?J=C3=BCrgen?=") as text; raw on failure."""
+    try:
+        return str(make_header(decode_header(value)))
+    except Exception:  # noqa: BLE001 - unknown charsets, broken encodings
+        return value
+
+
+def _sender(headers: _Headers) -> tuple[str, str]:
+    try:
+        pairs = getaddresses(headers.get_all("From"))
     except Exception as error:  # noqa: BLE001 - any header parser failure is "broken"
         raise Malformed(f"unreadable From header ({error.__class__.__name__})") from None
     for name, address in pairs:
         address = address.strip()
         local, at, domain = address.rpartition("@")
         if at and local and "." in domain and not any(ch.isspace() for ch in address):
-            return _clean_line(name, 120), address.lower()
+            return _clean_line(_decoded_words(name), 120), address.lower()
     raise Malformed("no usable From address")
 
 
-def _date(message: Message) -> datetime | None:
-    raw = message.get("Date")
-    if raw is None:
+def _date(headers: _Headers) -> datetime | None:
+    raw = headers.get("Date")
+    if not raw:
         return None
     try:
-        moment = parsedate_to_datetime(str(raw))
+        moment = parsedate_to_datetime(raw)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if moment is None:
@@ -207,18 +245,18 @@ def _body(message: EmailMessage) -> tuple[str, bool]:
 def parse_mail(raw: bytes, *, require_date: bool = False) -> ParsedMail:
     """Read a raw message; :class:`Malformed` with the reason if it cannot become a post."""
     try:
-        message = email.message_from_bytes(raw, policy=policy.compat32)
-        name, address = _sender(message)
-        date = _date(message)
+        message = email.message_from_bytes(raw, policy=policy.default)
+        headers = _Headers(message)
+        name, address = _sender(headers)
+        date = _date(headers)
         if date is None and require_date:
             raise Malformed("missing or unreadable Date header")
-        modern = email.message_from_bytes(raw, policy=policy.default)
-        text, fallback = _body(modern)
-        subject = _subject(modern, message)
-        message_id = normalize_message_id(message.get("Message-ID"))
-        references = _references(message)
-        attachments = _attachments(modern)
-        automatic = _automatic(message)
+        text, fallback = _body(message)
+        subject = _clean_line(_decoded_words(headers.get("Subject") or ""), MAX_SUBJECT)
+        message_id = normalize_message_id(headers.get("Message-ID"))
+        references = _references(headers)
+        attachments = _attachments(message)
+        automatic = _automatic(headers)
     except Malformed:
         raise
     except Exception as error:  # noqa: BLE001 - the stdlib parser raises many kinds
@@ -231,22 +269,14 @@ def parse_mail(raw: bytes, *, require_date: bool = False) -> ParsedMail:
                       attachments=attachments, fallback_decoded=fallback, automatic=automatic)
 
 
-def _automatic(message: Message) -> bool:
+def _automatic(headers: _Headers) -> bool:
     """RFC 3834 auto-replies (out-of-office notes) and bulk mail."""
-    submitted = str(message.get("Auto-Submitted", "no")).strip().lower()
-    precedence = str(message.get("Precedence", "")).strip().lower()
+    submitted = (headers.get("Auto-Submitted") or "no").lower()
+    precedence = (headers.get("Precedence") or "").lower()
     return not submitted.startswith("no") or precedence in ("bulk", "junk", "auto_reply")
 
 
-def _subject(modern: EmailMessage, legacy: Message) -> str:
-    try:
-        value = str(modern.get("Subject", ""))
-    except Exception:  # noqa: BLE001 - broken encoded words: keep the raw text
-        value = str(legacy.get("Subject", ""))
-    return _clean_line(value, MAX_SUBJECT)
-
-
-def _references(message: Message) -> list[str]:
-    ids = message_ids(message.get("In-Reply-To"))
-    ids += list(reversed(message_ids(message.get("References"))))
+def _references(headers: _Headers) -> list[str]:
+    ids = message_ids(headers.get("In-Reply-To"))
+    ids += list(reversed(message_ids(headers.get("References"))))
     return list(dict.fromkeys(ids))

@@ -77,3 +77,22 @@ def test_nul_bytes_and_control_characters_are_dropped():
     mail = parse_mail(raw)
     assert mail.subject == "ab"
     assert mail.text == "lineone[31m"
+
+
+def test_encoded_and_raw_8bit_headers_are_decoded():
+    encoded = (b"From: =?utf-8?q?J=C3=BCrgen_M=C3=BCller?= <jm@example.com>\n"
+               b"Subject: =?iso-8859-1?q?Gr=FC=DFe?= aus Wien\n\nx\n")
+    mail = parse_mail(encoded)
+    assert (mail.sender_name, mail.sender_address) == ("Jürgen Müller", "jm@example.com")
+    assert mail.subject == "Grüße aus Wien"
+    raw_latin1 = b"From: J\xfcrgen <jm@example.com>\nSubject: Gr\xfc\xdfe\n\nx\n"
+    mail = parse_mail(raw_latin1)
+    assert (mail.sender_name, mail.subject) == ("Jürgen", "Grüße")
+    broken = b"From: a@example.com\nSubject: =?x-nothing?q?abc?=\n\nx\n"
+    assert parse_mail(broken).subject == "=?x-nothing?q?abc?="
+
+
+def test_folded_references_are_all_read():
+    raw = (b"From: a@example.com\nIn-Reply-To: <c@x>\nReferences: <a@x>\n <b@x>\n\t<c@x>\n"
+           b"\nx\n")
+    assert parse_mail(raw).references == ["c@x", "b@x", "a@x"]
