@@ -117,9 +117,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notification_views.bp)
     api.register(app, accounts_api.bp, groups_api.bp, notifications_api.bp)
     # The feature packages; search first, so the others can register documents with it.
+    import archive
+    import mailgate
     import search
     import stream
     import wiki
 
-    for feature in (search, stream, wiki):
+    for feature in (search, stream, wiki, mailgate, archive):
         feature.init_app(app)

@@ -20,6 +20,7 @@ ENVIRONMENT_KEYS = (
     "MAIL_USE_TLS",
     "MAIL_DEFAULT_SENDER",
     "MAIL_LIST_DOMAIN",
+    "MAIL_GATEWAY_MAX_BYTES",
 )
 
 
@@ -73,7 +74,9 @@ class Defaults:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = False
     MAIL_DEFAULT_SENDER = "schwarm@localhost"
-    MAIL_LIST_DOMAIN = "lists.example.com"
+    # Group addresses are <slug>@MAIL_LIST_DOMAIN (mail gateway); empty: no addresses.
+    MAIL_LIST_DOMAIN = ""
+    MAIL_GATEWAY_MAX_BYTES = 10 * 1024 * 1024
 
     QUESTION_ESCALATION_HOURS = 4
 
@@ -84,8 +87,9 @@ def from_environment(environ: os._Environ | dict) -> dict:
     for key in ENVIRONMENT_KEYS:
         if key in environ and environ[key] != "":
             found[key] = environ[key]
-    if "MAIL_PORT" in found:
-        found["MAIL_PORT"] = int(found["MAIL_PORT"])
+    for key in ("MAIL_PORT", "MAIL_GATEWAY_MAX_BYTES"):
+        if key in found:
+            found[key] = int(found[key])
     if "MAIL_USE_TLS" in found:
         found["MAIL_USE_TLS"] = found["MAIL_USE_TLS"].lower() in ("1", "true", "yes", "on")
     return found
