@@ -116,9 +116,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notification_views.bp)
     api.register(app, accounts_api.bp, groups_api.bp, notifications_api.bp)
     # The feature packages; search first, so the others can register documents with it.
+    import questions
     import search
     import stream
     import wiki
 
-    for feature in (search, stream, wiki):
+    for feature in (search, stream, wiki, questions):
         feature.init_app(app)
