@@ -185,12 +185,14 @@ def ordered_answers(post: Post) -> list[Comment]:
 # --- escalation ----------------------------------------------------------------------------
 
 def escalation_recipients(post: Post) -> list[int]:
-    """The owners of the question's group; without a group (or owners) the fallback list."""
+    """The owners of the question's group (but the asker); without a group or such
+    owners, the fallback list (QUESTION_ESCALATION_FALLBACK)."""
     owners: list[int] = []
     if post.group_id is not None:
         owners = list(db.session.scalars(
             select(Membership.user_id).where(Membership.group_id == post.group_id,
-                                             Membership.role == OWNER)
+                                             Membership.role == OWNER,
+                                             Membership.user_id != post.author_id)
             .order_by(Membership.user_id)))
     if owners:
         return owners
