@@ -146,5 +146,5 @@ def test_answers_are_shown_accepted_first_then_by_votes_then_by_time(client, aut
     page = client.get(f"/posts/{question.id}").get_data(as_text=True)
     order = [int(i) for i in re.findall(r'<li class="comment[^"]*" id="comment-(\d+)"', page)]
     assert order == [dana.id, late.id, eve.id]
-    assert 'class="comment accepted-answer" id="comment-%d"' % dana.id in page
+    assert f'class="comment accepted-answer" id="comment-{dana.id}"' in page
     assert "3 answers" in page
