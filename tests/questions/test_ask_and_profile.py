@@ -105,3 +105,18 @@ def test_the_profile_shows_answers_accepted_answers_and_topics(client, auth, peo
     auth.login("ben")
     page = client.get("/u/dana").get_data(as_text=True)
     assert '<dd class="answers-given">3</dd>' in page and "#audit</a> (1)" in page
+
+
+def test_search_results_show_the_accepted_answer_of_a_question(client, auth, people, ask):
+    question = ask(people.carla, "VPN connection drops after an hour", tags=["vpn"])
+    first = add_comment(people.dana, question, "Renew the VPN certificate.")
+    second = add_comment(people.eve, question, "Lower the MTU.")
+    accept_answer(people.carla, question.id, first.id)
+
+    auth.login("ben")
+    page = client.get("/search?q=connection+drops&type=question").get_data(as_text=True)
+    assert "Accepted answer:</strong> Renew the VPN certificate." in page
+
+    accept_answer(people.carla, question.id, second.id)  # re-indexed with the new answer
+    page = client.get("/search?q=connection+drops&type=question").get_data(as_text=True)
+    assert "Accepted answer:</strong> Lower the MTU." in page
