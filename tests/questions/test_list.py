@@ -119,3 +119,28 @@ def test_the_list_runs_a_constant_number_of_statements(client, auth, people, ask
     with count_queries() as many:
         run()
     assert len(many) == len(few)
+
+
+def test_the_api_list_runs_a_constant_number_of_statements(api, people, ask, users,
+                                                           count_queries):
+    api.as_user(people.ben)
+    ask(people.ben, "First VPN question")
+
+    def run():
+        response = api.get("/questions?limit=50")
+        assert response.status_code == 200
+        return len(response.json["items"])
+
+    run()
+    db.session.expire_all()
+    with count_queries() as few:
+        assert run() == 1
+    for i in range(6):
+        question = ask(users.make(f"asker{i}"), f"VPN question {i} for @dana",
+                       tags=["vpn", f"t{i}"])
+        add_comment(people.dana, question, "An answer")
+    run()
+    db.session.expire_all()
+    with count_queries() as many:
+        assert run() == 7
+    assert len(many) == len(few)
