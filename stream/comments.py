@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, case, delete, select, update
 from sqlalchemy.orm import joinedload
 
 import search
@@ -160,13 +160,21 @@ def delete_comment(actor: User, comment: Comment) -> None:
 
 
 def list_comments(viewer: Any, post: Post, *, after: int | None = None,
-                  limit: int = 100) -> list[Comment]:
-    """Comments on a visible post, oldest first, keyset by id (``after``)."""
+                  limit: int = 100, by_votes: bool = False) -> list[Comment]:
+    """Comments on a visible post, oldest first, keyset by id (``after``).
+
+    ``by_votes`` (answers to a question): the accepted answer first, then by
+    likes, then oldest first.
+    """
     post = get_visible_post(viewer, post.id)
+    order = [Comment.id]
+    if by_votes:
+        order = [case((Comment.id == post.accepted_comment_id, 0), else_=1),
+                 Comment.like_count.desc(), Comment.created_at, Comment.id]
     stmt = (
         select(Comment).options(joinedload(Comment.author))
         .where(Comment.post_id == post.id, Comment.deleted_at.is_(None))
-        .order_by(Comment.id).limit(limit)
+        .order_by(*order).limit(limit)
     )
     if after is not None:
         stmt = stmt.where(Comment.id > after)

@@ -5,6 +5,9 @@ Every action is a plain POST form (CSRF) that redirects back: no JavaScript need
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -17,6 +20,12 @@ from stream.limits import posting_limit
 from stream.views import back, bp, here
 
 COMMENTS_PER_PAGE = 200
+MAX_ANSWERS = 500  # a question's answers are shown on one page, best first
+
+# Features add to a post's page: hook(viewer, post) -> extra template context or None
+# (the Q&A: "can_accept"/"accept_url" for the accept buttons, "post_sections" as
+# (template, context) pairs shown below the post).
+POST_PAGE_HOOKS: list[Callable[[Any, Any], dict | None]] = []
 
 
 def _after_arg() -> int | None:
@@ -28,11 +37,18 @@ def _after_arg() -> int | None:
 @login_required
 def post(post_id: int):
     found = posts.get_visible_post(current_user, post_id)
-    shown = comments.list_comments(current_user, found, after=_after_arg(),
-                                   limit=COMMENTS_PER_PAGE + 1)
-    more = (url_for("stream.post", post_id=found.id, after=shown[COMMENTS_PER_PAGE - 1].id)
-            if len(shown) > COMMENTS_PER_PAGE else None)
-    shown = shown[:COMMENTS_PER_PAGE]
+    if found.is_question:  # answers: accepted first, then by votes, then by time
+        shown = comments.list_comments(current_user, found, limit=MAX_ANSWERS, by_votes=True)
+        more = None
+    else:
+        shown = comments.list_comments(current_user, found, after=_after_arg(),
+                                       limit=COMMENTS_PER_PAGE + 1)
+        more = (url_for("stream.post", post_id=found.id, after=shown[COMMENTS_PER_PAGE - 1].id)
+                if len(shown) > COMMENTS_PER_PAGE else None)
+        shown = shown[:COMMENTS_PER_PAGE]
+    extra: dict = {}
+    for hook in POST_PAGE_HOOKS:
+        extra.update(hook(current_user, found) or {})
     likers = likes.post_likers(current_user, found, limit=6)
     return render_template(
         "stream/post.html", post=found, comments=shown, more_comments=more,
@@ -42,6 +58,7 @@ def post(post_id: int):
         comment_form=CommentForm(), next_path=here(),
         can_pin=(found.kind == "announcement" and found.group is not None
                  and access.can_administer_group(current_user, found.group)),
+        **extra,
     )
 
 
