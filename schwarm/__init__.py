@@ -117,19 +117,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notification_views.bp)
     api.register(app, accounts_api.bp, groups_api.bp, notifications_api.bp)
     # The feature packages; search first, so the others can register documents with it.
-<<<<<<< HEAD
     import archive
     import mailgate
-=======
     import questions
->>>>>>> questions
     import search
     import stream
     import wiki
 
-<<<<<<< HEAD
-    for feature in (search, stream, wiki, mailgate, archive):
-=======
-    for feature in (search, stream, wiki, questions):
->>>>>>> questions
+    for feature in (search, stream, wiki, questions, mailgate, archive):
         feature.init_app(app)
