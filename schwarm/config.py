@@ -71,6 +71,13 @@ class Defaults:
     MAIL_USE_TLS = False
     MAIL_DEFAULT_SENDER = "schwarm@localhost"
     MAIL_LIST_DOMAIN = "lists.example.com"
+    # None: suppressed (kept in mail.outbox) when TESTING, sent otherwise.
+    MAIL_SUPPRESS_SEND: bool | None = None
+    # Absolute base of links in e-mails (digests, notifications); default: the request's.
+    PUBLIC_URL = "http://localhost:5000"
+
+    # A pause this long starts a new visit; the catch-up starts where the last one ended.
+    CATCHUP_VISIT_GAP = timedelta(hours=1)
 
     QUESTION_ESCALATION_HOURS = 4
 
