@@ -86,7 +86,7 @@ def _former_authors(page) -> set[str]:
     from schwarm.accounts.models import User
     from schwarm.extensions import db
 
-    names = {item.author for item in (page.items if page else []) if item.author}
+    names = {item["author"] for item in (page.items if page else []) if item.get("author")}
     if not names:
         return set()
     return set(db.session.scalars(
