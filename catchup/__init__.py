@@ -12,9 +12,10 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """The blueprint, visit tracking, the settings section, e-mail hooks, the CLI."""
     from catchup import cli, mailing, models, views, visits  # noqa: F401
-    from schwarm.accounts.views import SETTINGS_SECTIONS
+    from schwarm.accounts.views import PUBLIC_ENDPOINTS, SETTINGS_SECTIONS
 
     app.register_blueprint(views.bp)
+    PUBLIC_ENDPOINTS.add("catchup.unsubscribe")  # the signed link works without signing in
     app.before_request(visits.track_visit)
     if views.settings_section not in SETTINGS_SECTIONS:
         SETTINGS_SECTIONS.append(views.settings_section)

@@ -16,11 +16,12 @@
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, has_request_context, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -91,6 +92,14 @@ def absolute(path: str) -> str:
     return current_app.config["PUBLIC_URL"].rstrip("/") + path
 
 
+def _mail_context() -> AbstractContextManager:
+    """Templates (and their context processors) need a request: outside one (the CLI,
+    an after-commit hook of a background job) render in a neutral one on PUBLIC_URL."""
+    if has_request_context():
+        return nullcontext()
+    return current_app.test_request_context("/", base_url=current_app.config["PUBLIC_URL"])
+
+
 def _unsubscribe_headers(url: str) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
@@ -119,7 +128,8 @@ def render_digest(user: User, since: datetime) -> tuple[EmailMessage, int]:
     unsubscribe_url = absolute(f"/unsubscribe/{unsubscribe_token(user, 'digest')}")
     context = {"user": user, "catch": catch, "absolute": absolute,
                "unsubscribe_url": unsubscribe_url, "catchup_url": absolute("/catchup")}
-    with force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    language = user.language or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with _mail_context(), force_locale(language):
         subject = _("Your Schwarm digest: %(n)s new", n=catch.total)
         text = render_template("catchup/digest.txt", **context)
         html = render_template("catchup/digest_email.html", **context)
@@ -218,7 +228,8 @@ def _notification_message(notification: Notification, user: User) -> EmailMessag
     unsubscribe_url = absolute(f"/unsubscribe/{unsubscribe_token(user, 'notifications')}")
     context = {"notification": notification, "user": user, "link": absolute(
         notification.object_url or "/notifications"), "unsubscribe_url": unsubscribe_url}
-    with force_locale(user.language or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    language = user.language or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with _mail_context(), force_locale(language):
         subject = _("Schwarm: %(text)s", text=notification.text[:120])
         text = render_template("catchup/notification.txt", **context)
         html = render_template("catchup/notification_email.html", **context)
