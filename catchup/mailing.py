@@ -211,17 +211,19 @@ def send_notification_mails() -> None:
     if not rows:
         return
     ids = [notification.id for notification, _user in rows]
-    messages = [_notification_message(notification, user) for notification, user in rows]
+    messages = {n.id: _notification_message(n, user) for n, user in rows}  # before commit
+    stamp = utcnow()
     with write_transaction():  # claim them, so that no notification is e-mailed twice
-        claimed = db.session.execute(
+        db.session.execute(
             update(Notification).where(Notification.id.in_(ids),
                                        Notification.emailed_at.is_(None))
-            .values(emailed_at=utcnow())
-        ).rowcount
-    if claimed != len(ids):
-        return
-    for message in messages:
-        mail.send_message(message)
+            .values(emailed_at=stamp)
+        )
+        mine = set(db.session.scalars(select(Notification.id).where(
+            Notification.id.in_(ids), Notification.emailed_at == stamp)))
+    for notification_id in ids:
+        if notification_id in mine:
+            mail.send_message(messages[notification_id])
 
 
 def _notification_message(notification: Notification, user: User) -> EmailMessage:
