@@ -46,7 +46,11 @@ def _items(user: User) -> list[handover.Item]:
             for post in open_questions(user)]
 
 
-def _transfer(admin: User, user: User, successor: User, ids: list[str]) -> list[str]:
+def transfer_questions(admin: User, user: User, successor: User, ids: list[str]) -> list[str]:
+    """The successor follows each question (post ids) they may see; one Activity each.
+
+    Also fits other question sources (e.g. questions routed to the leaver).
+    """
     posts = db.session.scalars(select(Post).where(Post.id.in_([int(i) for i in ids]))).all()
     done = []
     for post in posts:
@@ -64,4 +68,4 @@ def register(app: Flask) -> None:
     """Add the leaver's open questions to the handover."""
     handover.register(app, handover.Source(
         key="questions", label=_l("Their unanswered questions"),
-        items=_items, transfer=_transfer))
+        items=_items, transfer=transfer_questions))

@@ -173,3 +173,19 @@ def test_a_german_admin_sees_the_marker_in_german(client, auth, users, admin, le
     auth.login("carla")
     html = client.get("/u/anna").get_data(as_text=True)
     assert "Nicht mehr im Unternehmen" in html
+
+
+def test_the_api_lists_and_hands_over_a_selection(api, users, admin, leaver_world):
+    world = leaver_world
+    assert api.as_user(world["carla"]).get("/users/anna/handover").status_code == 403
+    as_admin = api.as_user(admin)
+    pending = as_admin.get("/users/anna/handover").get_json()
+    assert [item["id"] for item in pending["groups"]["items"]] == ["team", "town", "vault"]
+    assert pending["questions"]["items"][0]["title"] in ("Key rotation", "Vault")
+    bad = as_admin.post("/users/anna/deactivate", json={"successor": "bob", "items": ["team"]})
+    assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_items"
+    assert _user("anna").active  # nothing changed
+    response = as_admin.post("/users/anna/deactivate", json={
+        "successor": "bob", "items": {"groups": ["town"], "questions": [world["open_q"].id]}})
+    assert response.get_json()["handed_over"] == {
+        "groups": ["town"], "questions": [str(world["open_q"].id)]}
