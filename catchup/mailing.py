@@ -232,7 +232,7 @@ def _notification_message(notification: Notification, user: User) -> EmailMessag
         notification.object_url or "/notifications"), "unsubscribe_url": unsubscribe_url}
     language = user.language or current_app.config["BABEL_DEFAULT_LOCALE"]
     with _mail_context(), force_locale(language):
-        subject = _("Schwarm: %(text)s", text=notification.text[:120])
+        subject = _("Schwarm: %(text)s", text=" ".join(notification.text.split())[:120])
         text = render_template("catchup/notification.txt", **context)
         html = render_template("catchup/notification_email.html", **context)
     return mail.compose(user.email, subject, text, html, _unsubscribe_headers(unsubscribe_url))
