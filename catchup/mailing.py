@@ -20,7 +20,9 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_datetime
 from flask import Flask, current_app, has_request_context, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -122,13 +124,23 @@ def period_of(kind: str, now: datetime) -> Period:
     return Period(f"weekly:{year}-W{week:02d}", now - timedelta(days=7))
 
 
+def _local_time(moment: datetime, user: User, language: str) -> str:
+    """``moment`` in the reader's time zone and language (no request to ask)."""
+    try:
+        zone = ZoneInfo(user.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return format_datetime(moment, "medium", tzinfo=zone, locale=language)
+
+
 def render_digest(user: User, since: datetime) -> tuple[EmailMessage, int]:
     """The digest e-mail for ``user`` and how many things it reports."""
     catch = catch_up(user, since)
     unsubscribe_url = absolute(f"/unsubscribe/{unsubscribe_token(user, 'digest')}")
-    context = {"user": user, "catch": catch, "absolute": absolute,
-               "unsubscribe_url": unsubscribe_url, "catchup_url": absolute("/catchup")}
     language = user.language or current_app.config["BABEL_DEFAULT_LOCALE"]
+    context = {"user": user, "catch": catch, "absolute": absolute,
+               "since": _local_time(catch.since, user, language),
+               "unsubscribe_url": unsubscribe_url, "catchup_url": absolute("/catchup")}
     with _mail_context(), force_locale(language):
         subject = _("Your Schwarm digest: %(n)s new", n=catch.total)
         text = render_template("catchup/digest.txt", **context)

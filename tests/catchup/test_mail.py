@@ -74,7 +74,8 @@ def _set(user, **values) -> User:
     mailing.set_preferences(user, notifications=values.get("notifications", False),
                             digest=values.get("digest", "none"))
     if "language" in values:
-        services.update_profile(user, services.ProfileChange(language=values["language"]))
+        services.update_profile(user, services.ProfileChange(
+            language=values["language"], timezone=values.get("timezone", "UTC")))
     db.session.expire_all()
     return db.session.get(User, user.id)
 
@@ -86,7 +87,7 @@ def _parts(message: EmailMessage) -> dict[str, str]:
 
 def test_weekly_digest_in_german_with_a_working_unsubscribe_link(client, runner, world, clock,
                                                                  inbox):
-    dora = _set(world.dora, digest="weekly", language="de")
+    dora = _set(world.dora, digest="weekly", language="de", timezone="Europe/Berlin")
     result = runner.invoke(args=["send-digests"])
     assert result.exit_code == 0 and "sent 1" in result.output
     [message] = inbox.wait_for(1)
@@ -96,6 +97,7 @@ def test_weekly_digest_in_german_with_a_working_unsubscribe_link(client, runner,
     parts = _parts(message)
     text, html = parts["text/plain"], parts["text/html"]
     assert "Hallo Dora Dunkel" in text and "Antworten auf Ihre Fragen" in text
+    assert "seit 29.10.2026, 10:00:00" in text  # a week back, in her time zone
     assert "Queue restart" in text and "Offsite planning" in html
     assert "Vault gossip" not in text and "Vault gossip" not in html
     assert "/wiki/ops/guide/diff?from=1&amp;to=3" in html
