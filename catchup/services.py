@@ -168,7 +168,8 @@ def _post_title(post: Post) -> str:
 
 
 def _ranked_posts(key: str, user: User, comment_filter: list, limit: int) -> Section:
-    """Posts ranked by how many matching comments they got (most first)."""
+    """Posts ranked by how many matching comments they got (most first); the entry's
+    actor is the post's author, unless that is the reader."""
     counted = (
         select(Comment.post_id, func.count(Comment.id).label("n"),
                func.max(Comment.created_at).label("last"))
@@ -185,7 +186,9 @@ def _ranked_posts(key: str, user: User, comment_filter: list, limit: int) -> Sec
         select(Post).where(Post.id.in_([row.post_id for row in top]))
         .options(selectinload(Post.author), selectinload(Post.group)))}
     entries = [Entry(title=_post_title(posts[row.post_id]), url=post_url(row.post_id),
-                     when=row.last, actor=posts[row.post_id].author, count=row.n)
+                     when=row.last, count=row.n,
+                     actor=None if posts[row.post_id].author_id == user.id
+                     else posts[row.post_id].author)
                for row in top if row.post_id in posts]
     return Section(key, entries, total)
 

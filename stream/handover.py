@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from schwarm import access, activities, handover
@@ -42,7 +43,8 @@ def follow_post(user_id: int, post_id: int) -> None:
 
 def _items(user: User) -> list[handover.Item]:
     return [handover.Item(id=str(post.id), title=post.title or post.body[:80],
-                          url=post_url(post.id), note=f"{post.comment_count}")
+                          url=post_url(post.id),
+                          note=ngettext("%(num)s answer", "%(num)s answers", post.comment_count))
             for post in open_questions(user)]
 
 

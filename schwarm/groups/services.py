@@ -203,7 +203,8 @@ def register_handover(app) -> None:
 
     def items(user: User) -> list[handover.Item]:
         return [handover.Item(id=group.slug, title=group.name, url=f"/groups/{group.slug}",
-                              note=group.visibility) for group in owned_groups(user)]
+                              note=_("private") if group.visibility == PRIVATE else "")
+                for group in owned_groups(user)]
 
     def transfer(admin: User, user: User, successor: User, ids: list[str]) -> list[str]:
         return hand_over_ownerships(admin, user, successor, ids)
