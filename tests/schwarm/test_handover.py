@@ -148,6 +148,8 @@ def test_all_transfers_are_one_transaction(app, admin, leaver_world, monkeypatch
 def test_sessions_and_tokens_die_at_once_and_content_stays(app, client, auth, users, admin,
                                                            leaver_world):
     world = leaver_world
+    carla_post = posts.create_post(world["carla"], "Lunch at noon?")
+    comments.add_comment(world["anna"], carla_post, "Count me in")
     _, token = services.create_token(world["anna"], "script")
     anna_browser = app.test_client()
     anna_browser.post("/login", data={"login": "anna", "password": "correct horse battery"})
@@ -160,6 +162,8 @@ def test_sessions_and_tokens_die_at_once_and_content_stays(app, client, auth, us
     auth.login("carla")
     html = client.get(f"/posts/{world['open_q'].id}").get_data(as_text=True)
     assert "Anna Alt" in html and "(former colleague)" in html
+    html = client.get(f"/posts/{carla_post.id}").get_data(as_text=True)
+    assert "Count me in" in html and "(former colleague)" in html  # her comment, marked
     html = client.get("/search?q=quokka").get_data(as_text=True)
     assert "Key rotation" in html and "Runbook" in html
     assert "(former colleague)" in html
@@ -189,3 +193,25 @@ def test_the_api_lists_and_hands_over_a_selection(api, users, admin, leaver_worl
         "successor": "bob", "items": {"groups": ["town"], "questions": [world["open_q"].id]}})
     assert response.get_json()["handed_over"] == {
         "groups": ["town"], "questions": [str(world["open_q"].id)]}
+
+
+def test_a_feature_adds_its_own_source(app, client, auth, admin, leaver_world):
+    """How the Q&A's routed questions join the handover: register a source."""
+    calls = []
+
+    def items(user):
+        return [handover.Item(id="42", title="Routed: VPN drops", url="/posts/42")]
+
+    def transfer(admin_user, user, successor, ids):
+        calls.append((user.username, successor.username, ids, db.session().in_transaction()))
+        return ids
+
+    handover.register(app, handover.Source(key="routed", label="Questions routed to them",
+                                           items=items, transfer=transfer))
+    auth.login("admin")
+    html = client.get("/admin/users/anna/handover").get_data(as_text=True)
+    assert "Questions routed to them" in html and "Routed: VPN drops" in html
+    handed = services.deactivate(admin, leaver_world["anna"], leaver_world["bob"],
+                                 {"routed": ["42", "99"]})
+    assert handed == {"routed": ["42"]}  # 99 was never hers
+    assert calls == [("anna", "bob", ["42"], True)]
