@@ -11,11 +11,14 @@ sources; the core knows no feature. A source gives
   records one Activity per transferred item and returns the ids it handed over.
   Items the successor may not see are skipped, never exposed.
 
-Registering, e.g. at merge time for the Q&A's routed questions::
+Registering a source (in the feature's ``init_app``)::
 
     handover.register(app, handover.Source(
         key="routed_questions", label=_l("Questions routed to them"),
         items=my_items, transfer=my_transfer))
+
+For lists of questions, :func:`stream.handover.question_source` builds the
+source from a finder alone (the successor follows each question handed over).
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ its author: it stays the leaver's, attributed, searchable.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -41,11 +43,22 @@ def follow_post(user_id: int, post_id: int) -> None:
                               target_key=str(post_id), created_at=utcnow()))
 
 
-def _items(user: User) -> list[handover.Item]:
+def _as_items(questions: list[Post]) -> list[handover.Item]:
     return [handover.Item(id=str(post.id), title=post.title or post.body[:80],
                           url=post_url(post.id),
                           note=ngettext("%(num)s answer", "%(num)s answers", post.comment_count))
-            for post in open_questions(user)]
+            for post in questions]
+
+
+def question_source(key: str, label, find: Callable[[User], list[Post]]) -> handover.Source:
+    """A handover source for any list of questions (``find(user) -> posts``); handing one
+    over makes the successor follow it. E.g. the Q&A's routed questions::
+
+        handover.register(app, question_source(
+            "routed_questions", _l("Questions routed to them"), routed_open_questions))
+    """
+    return handover.Source(key=key, label=label, items=lambda user: _as_items(find(user)),
+                           transfer=transfer_questions)
 
 
 def transfer_questions(admin: User, user: User, successor: User, ids: list[str]) -> list[str]:
@@ -68,6 +81,5 @@ def transfer_questions(admin: User, user: User, successor: User, ids: list[str])
 
 def register(app: Flask) -> None:
     """Add the leaver's open questions to the handover."""
-    handover.register(app, handover.Source(
-        key="questions", label=_l("Their unanswered questions"),
-        items=_items, transfer=transfer_questions))
+    handover.register(app, question_source("questions", _l("Their unanswered questions"),
+                                           open_questions))
