@@ -33,8 +33,10 @@ DEFAULTS = {
 def init_app(app: Flask) -> None:
     """Blueprints, the escalation command, and the hooks into stream and profiles."""
     from questions import api, cli, models, services, views  # noqa: F401 (models: metadata)
+    from schwarm import handover
     from schwarm.accounts.views import PROFILE_SECTIONS
     from schwarm.templating import ACTIVITY_LABELS
+    from stream.handover import question_source
     from stream.post_views import POST_PAGE_HOOKS
     from stream.posts import POST_CREATED
 
@@ -53,3 +55,7 @@ def init_app(app: Flask) -> None:
         PROFILE_SECTIONS.append(views.profile_section)
     for verb, label in ACTIVITY_VERBS.items():
         ACTIVITY_LABELS.setdefault(verb, label)
+    # A leaver's open questions routed to them as an expert: the successor follows them.
+    handover.register(app, question_source(
+        "routed_questions", _l("Questions routed to them as an expert"),
+        services.routed_open_questions))

@@ -116,13 +116,17 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(groups_views.bp)
     app.register_blueprint(notification_views.bp)
     api.register(app, accounts_api.bp, groups_api.bp, notifications_api.bp)
+    from schwarm.groups.services import register_handover
+
+    register_handover(app)  # first, so that later sources see the successor's new memberships
     # The feature packages; search first, so the others can register documents with it.
     import archive
+    import catchup
     import mailgate
     import questions
     import search
     import stream
     import wiki
 
-    for feature in (search, stream, wiki, questions, mailgate, archive):
+    for feature in (search, stream, wiki, questions, catchup, mailgate, archive):
         feature.init_app(app)

@@ -21,6 +21,7 @@ ENVIRONMENT_KEYS = (
     "MAIL_DEFAULT_SENDER",
     "MAIL_LIST_DOMAIN",
     "MAIL_GATEWAY_MAX_BYTES",
+    "PUBLIC_URL",
 )
 
 
@@ -77,6 +78,13 @@ class Defaults:
     # Group addresses are <slug>@MAIL_LIST_DOMAIN (mail gateway); empty: no addresses.
     MAIL_LIST_DOMAIN = ""
     MAIL_GATEWAY_MAX_BYTES = 10 * 1024 * 1024
+    # None: suppressed (kept in mail.outbox) when TESTING, sent otherwise.
+    MAIL_SUPPRESS_SEND: bool | None = None
+    # Absolute base of links in e-mails (digests, notifications); default: the request's.
+    PUBLIC_URL = "http://localhost:5000"
+
+    # A pause this long starts a new visit; the catch-up starts where the last one ended.
+    CATCHUP_VISIT_GAP = timedelta(hours=1)
 
     QUESTION_ESCALATION_HOURS = 4
 

@@ -74,8 +74,23 @@ def results():
         toggle=lambda name, value: _toggle(args, name, value),
         since=request.args.get("since", ""), until=request.args.get("until", ""),
         max_chars=MAX_QUERY_CHARS, type_labels=services.TYPE_NAMES,
+        former=_former_authors(page),
     )
     return html, 400 if error else 200
+
+
+def _former_authors(page) -> set[str]:
+    """Usernames of deactivated authors among the hits (one query), to mark them."""
+    from sqlalchemy import select
+
+    from schwarm.accounts.models import User
+    from schwarm.extensions import db
+
+    names = {item["author"] for item in (page.items if page else []) if item.get("author")}
+    if not names:
+        return set()
+    return set(db.session.scalars(
+        select(User.username).where(User.username.in_(names), User.active.is_(False))))
 
 
 @bp.get("/search/suggest")

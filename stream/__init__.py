@@ -54,6 +54,9 @@ def init_app(app: Flask) -> None:
     for verb, label in ACTIVITY_VERBS.items():
         ACTIVITY_LABELS.setdefault(verb, label)
 
+    from stream import handover
+
+    handover.register(app)
     register_document_type(app, "post", search_docs.load_posts, search_docs.all_post_ids)
     register_document_type(app, "question", search_docs.load_questions,
                            search_docs.all_question_ids)

@@ -18,7 +18,7 @@ from schwarm.errors import Forbidden, NotFound
 from schwarm.extensions import db
 from schwarm.notifications.models import Notification
 from schwarm.notifications.services import notify
-from stream.models import Comment, CommentRevision, Post
+from stream.models import FOLLOW_POST, Comment, CommentRevision, Follow, Post
 from stream.posts import doc_type, get_live_post, get_visible_post, post_url
 from stream.text import check_body, excerpt, render_body
 
@@ -95,6 +95,11 @@ def _notify_comment(author: User, post: Post, comment: Comment, mentioned: list[
     notify([uid for uid in earlier if uid not in told], "reply",
            text=f"{author.name} also commented on a post you commented on: “{short}”",
            **common)
+    told.update(earlier)
+    followers = db.session.scalars(select(Follow.user_id).where(
+        Follow.target_type == FOLLOW_POST, Follow.target_key == str(post.id))).all()
+    notify([uid for uid in followers if uid not in told], "comment",
+           text=f"{author.name} commented on a post you look after: “{short}”", **common)
 
 
 def edit_comment(editor: User, comment: Comment, body: Any) -> Comment:

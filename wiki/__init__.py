@@ -30,6 +30,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(history_views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(feeds.bp)
+    from wiki import handover
+
+    handover.register(app)
     register_document_type(app, "page", search_docs.load_pages, search_docs.all_page_ids)
     # For other features' [[links]] (posts, comments), without importing the wiki:
     # ``current_app.extensions["schwarm.wiki.page_exists"](text, group_id)`` -> callable.

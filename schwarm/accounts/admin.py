@@ -6,29 +6,40 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import update
 
-from schwarm import activities
+from schwarm import access, activities
 from schwarm.accounts.models import ApiToken, LoginSession, User
 from schwarm.db import utcnow, write_transaction
 from schwarm.errors import Forbidden, Invalid
 from schwarm.extensions import db
 
 
-def deactivate(admin: User, user: User, successor: User | None = None) -> dict:
+def deactivate(admin: User, user: User, successor: User | None = None,
+               selection: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
     """Deactivate a leaver: no sign-in, sessions and tokens revoked, content stays.
 
-    Returns what was handed over to ``successor`` (group ownerships for now;
-    other features add their handover through :data:`HANDOVER_STEPS`).
+    With a ``successor``, the leaver's responsibilities (every registered
+    :mod:`schwarm.handover` source: groups owned, pages, open questions, ...)
+    are handed over in the same transaction; ``selection`` (source key -> item
+    ids) limits that, None hands over everything. Returns what was handed over,
+    by source key (sources with nothing handed over are left out).
     """
+    from schwarm import handover
+
     if not admin.is_admin:
         raise Forbidden(_("Only admins deactivate accounts."))
     if user.id == admin.id:
         raise Invalid(_("You cannot deactivate yourself."), code="self")
     if successor is not None and (not successor.active or successor.id == user.id):
         raise Invalid(_("The successor must be another active account."), code="successor")
-    handed: dict[str, list] = {}
+    handed: dict[str, list[str]] = {}
     now = utcnow()
     with write_transaction():
         target = db.session.get(User, user.id)
+        if successor is not None:
+            handed = handover.hand_over(admin, target, successor, selection)
+            total = sum(len(ids) for ids in handed.values())
+            if total:
+                _notify_successor(admin, target, successor, total)
         target.active = False
         target.deactivated_at = now
         db.session.execute(update(LoginSession).where(
@@ -37,11 +48,18 @@ def deactivate(admin: User, user: User, successor: User | None = None) -> dict:
         db.session.execute(update(ApiToken).where(
             ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)
         ).values(revoked_at=now))
-        for step in HANDOVER_STEPS:
-            step(admin, target, successor, handed)
         activities.record(admin.id, "deactivated", "user", user.id, text=target.name,
                           url=f"/u/{target.username}")
-    return handed
+    access.forget()
+    return {key: ids for key, ids in handed.items() if ids}
+
+
+def _notify_successor(admin: User, leaver: User, successor: User, total: int) -> None:
+    from schwarm.notifications.services import notify
+
+    notify([successor.id], "handover", actor_id=admin.id, obj=leaver, object_type="user",
+           object_id=leaver.id, url=f"/u/{leaver.username}",
+           text=f"{admin.name} handed {total} item(s) of {leaver.name} over to you.")
 
 
 def reactivate(admin: User, user: User) -> None:
@@ -63,16 +81,3 @@ def set_admin(admin: User, user: User, is_admin: bool) -> None:
         raise Invalid(_("You cannot change your own role."))
     with write_transaction():
         db.session.get(User, user.id).is_admin = is_admin
-
-
-def _hand_over_groups(admin: User, user: User, successor: User | None, handed: dict) -> None:
-    from schwarm.groups.services import hand_over_ownerships
-
-    if successor is not None:
-        handed["groups"] = hand_over_ownerships(admin, user, successor)
-
-
-# Each step runs inside the deactivation transaction: (admin, user, successor, handed).
-HANDOVER_STEPS: list = [_hand_over_groups]
-
-

@@ -68,6 +68,33 @@ def create_invite():
     return redirect(url_for("accounts.admin_users"))
 
 
+@bp.get("/admin/users/<username>/handover")
+@login_required
+def handover(username: str):
+    """Step one of deactivating a leaver: what they are responsible for, and to whom."""
+    from schwarm import handover as registry
+
+    _admin_only()
+    user = _user_or_404(username)
+    if not user.active or user.id == current_user.id:
+        return redirect(url_for("accounts.admin_users"))
+    form = DeactivateForm(successor=request.args.get("successor", ""))
+    return render_template("accounts/handover.html", user=user, form=form,
+                           sources=registry.pending(user))
+
+
+def _selection() -> dict[str, list[str]] | None:
+    """The items ticked on the handover page (``key:id``), or None: hand over all."""
+    if request.form.get("handover") != "1":
+        return None
+    selection: dict[str, list[str]] = {}
+    for pick in request.form.getlist("item")[:5000]:
+        key, _sep, item_id = pick.partition(":")
+        if item_id:
+            selection.setdefault(key, []).append(item_id)
+    return selection
+
+
 @bp.post("/admin/users/<username>/deactivate")
 @login_required
 def deactivate(username: str):
@@ -75,21 +102,23 @@ def deactivate(username: str):
     form = DeactivateForm()
     user = _user_or_404(username)
     if form.validate_on_submit():
+        back = (url_for("accounts.handover", username=user.username)
+                if request.form.get("handover") == "1" else url_for("accounts.admin_users"))
         successor = None
         if form.successor.data:
             successor = services.get_user(form.successor.data)
             if successor is None:
                 flash(_("There is no user %(name)s.", name=form.successor.data), "error")
-                return redirect(url_for("accounts.admin_users"))
+                return redirect(back)
         try:
-            handed = services.deactivate(current_user, user, successor)
+            handed = services.deactivate(current_user, user, successor, _selection())
         except ServiceError as error:
             flash(error.message, "error")
-        else:
-            flash(_("%(name)s is deactivated; their content stays.", name=user.name), "success")
-            if successor is not None and any(handed.values()):
-                flash(_("Handed over to %(name)s: %(count)s item(s).", name=successor.name,
-                        count=sum(len(items) for items in handed.values())), "success")
+            return redirect(back)
+        flash(_("%(name)s is deactivated; their content stays.", name=user.name), "success")
+        if successor is not None and any(handed.values()):
+            flash(_("Handed over to %(name)s: %(count)s item(s).", name=successor.name,
+                    count=sum(len(items) for items in handed.values())), "success")
     return redirect(url_for("accounts.admin_users"))
 
 

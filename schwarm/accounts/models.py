@@ -30,6 +30,11 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     last_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Where the catch-up page starts: the last request of the visit before this one.
+    previous_visit_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # E-mail: each notification at once (opt-in), and a digest: none, daily, weekly.
+    email_notifications: Mapped[bool] = mapped_column(Boolean, default=False)
+    email_digest: Mapped[str] = mapped_column(String(8), default="none")
 
     expertise_rows: Mapped[list[UserExpertise]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="UserExpertise.tag"

@@ -15,7 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from schwarm import activities
 
 # Administration lives in admin.py; re-exported so that callers keep using services.*.
-from schwarm.accounts.admin import HANDOVER_STEPS as HANDOVER_STEPS
 from schwarm.accounts.admin import deactivate as deactivate
 from schwarm.accounts.admin import reactivate as reactivate
 from schwarm.accounts.admin import set_admin as set_admin

@@ -156,6 +156,8 @@ def profile(username: str):
 
 # Features add parts of a profile page: provider(viewer, user) -> (template, context) or None.
 PROFILE_SECTIONS: list = []
+# Features add parts of the settings page: provider(user) -> (template, context) or None.
+SETTINGS_SECTIONS: list = []
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -180,7 +182,9 @@ def settings():
     return render_template("accounts/settings.html", form=form, password_form=PasswordForm(),
                            token_form=TokenForm(), confirm=ConfirmForm(),
                            tokens=services.list_tokens(current_user),
-                           timezones=services.timezone_names())
+                           timezones=services.timezone_names(),
+                           sections=[s for s in (provider(current_user)
+                                                 for provider in SETTINGS_SECTIONS) if s])
 
 
 @bp.post("/settings/password")

@@ -161,14 +161,27 @@ def set_notify_all(user: User, group: Group, notify_all: bool) -> None:
         membership.notify_all = bool(notify_all)
 
 
-def hand_over_ownerships(admin: User, leaver: User, successor: User) -> list[str]:
-    """Inside a running transaction: the successor becomes owner wherever the leaver was."""
+def owned_groups(user: User) -> list[Group]:
+    """The groups ``user`` owns, by name (for the handover page)."""
+    return list(db.session.scalars(
+        select(Group).join(Membership, Membership.group_id == Group.id)
+        .where(Membership.user_id == user.id, Membership.role == OWNER)
+        .order_by(Group.name)
+    ))
+
+
+def hand_over_ownerships(admin: User, leaver: User, successor: User,
+                         slugs: list[str] | None = None) -> list[str]:
+    """Inside a running transaction: the successor becomes owner wherever the leaver was
+    (of the groups in ``slugs`` only, when given)."""
     owned = db.session.scalars(
         select(Membership).where(Membership.user_id == leaver.id, Membership.role == OWNER)
     ).all()
-    slugs = []
+    done = []
     for membership in owned:
         group = membership.group
+        if slugs is not None and group.slug not in slugs:
+            continue
         mine = db.session.get(Membership, (group.id, successor.id))
         if mine is None:
             db.session.add(Membership(group_id=group.id, user_id=successor.id, role=OWNER,
@@ -178,8 +191,26 @@ def hand_over_ownerships(admin: User, leaver: User, successor: User) -> list[str
         activities.record(admin.id, "handed_over", "group", group.id, group_id=group.id,
                           text=f"{group.name}: {leaver.name} -> {successor.name}",
                           url=f"/groups/{group.slug}")
-        slugs.append(group.slug)
-    return slugs
+        done.append(group.slug)
+    return done
+
+
+def register_handover(app) -> None:
+    """The core's handover source: the groups a leaver owns."""
+    from flask_babel import lazy_gettext as _l
+
+    from schwarm import handover
+
+    def items(user: User) -> list[handover.Item]:
+        return [handover.Item(id=group.slug, title=group.name, url=f"/groups/{group.slug}",
+                              note=_("private") if group.visibility == PRIVATE else "")
+                for group in owned_groups(user)]
+
+    def transfer(admin: User, user: User, successor: User, ids: list[str]) -> list[str]:
+        return hand_over_ownerships(admin, user, successor, ids)
+
+    handover.register(app, handover.Source(key="groups", label=_l("Groups they own"),
+                                           items=items, transfer=transfer))
 
 
 def _add(user_id: int, group: Group, role: str, *, actor: User,

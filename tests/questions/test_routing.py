@@ -61,3 +61,21 @@ def test_routed_open_questions_leave_once_an_answer_is_accepted(people, ask):
     accept_answer(people.ben, question.id, answer.id)
 
     assert routed_open_questions(people.dana) == []
+
+
+def test_a_leavers_routed_questions_are_handed_to_the_successor(people, ask):
+    """Dana leaves: the open questions routed to her as an expert are in her
+    handover, and after it her successor Olga follows them (told of new answers)."""
+    from schwarm import handover
+    from schwarm.accounts.admin import deactivate
+    from stream import comments
+
+    question = ask(people.ben, "VPN drops every hour")
+    [(source, items)] = [(s, i) for s, i in handover.pending(people.dana)
+                         if s.key == "routed_questions"]
+    assert [item.id for item in items] == [str(question.id)]
+
+    handed = deactivate(people.root, people.dana, people.olga)
+    assert handed["routed_questions"] == [str(question.id)]
+    comments.add_comment(people.eve, question, "Restart the client.")
+    assert any("Restart the client." in n.text for n in notified(people.olga, "comment"))
