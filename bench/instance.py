@@ -58,6 +58,14 @@ def ensure_instance(folder: Path, posts: int, seed: int, database: str | None = 
     if marker.exists() and database is None:
         info = json.loads(marker.read_text())
         if info.get("posts") == posts and info.get("seed") == seed:
+            # Made by older code: bring the schema (and, if its layout changed, the
+            # index) up to date, as `schwarm init` does after an upgrade.
+            app = bench_app(folder)
+            init_instance(app)
+            with app.app_context():
+                from schwarm.extensions import db
+
+                db.engine.dispose()
             return info
     app = bench_app(folder, database)
     init_instance(app)
