@@ -221,6 +221,9 @@ def send_notification_mails() -> None:
                User.email_notifications.is_(True), User.active.is_(True))
     ).all()
     if not rows:
+        # End the read: an open transaction would pin this session to an old
+        # snapshot (SQLite: and hold back WAL checkpoints) until its next write.
+        db.session.rollback()
         return
     ids = [notification.id for notification, _user in rows]
     messages = {n.id: _notification_message(n, user) for n, user in rows}  # before commit

@@ -175,6 +175,14 @@ def test_notification_mails_go_out_after_commit_to_those_who_opted_in(world, clo
     assert len(inbox.messages) == 1
 
 
+def test_a_write_whose_readers_want_no_mail_leaves_no_read_transaction_open(world, clock):
+    """Otherwise the session would keep reading an old snapshot after the write."""
+    from stream import posts
+
+    posts.create_post(world.erik, "@fritz lunch?")  # Fritz did not opt in
+    assert not db.session().in_transaction()
+
+
 def test_a_mail_failure_never_breaks_the_write(app, world, clock, inbox, caplog):
     from stream import posts
 
