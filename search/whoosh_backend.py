@@ -40,6 +40,7 @@ from search import whoosh_sets
 from search.analysis import (
     FoldFilter,
     NormalizeFilter,
+    PairAnalyzer,
     english_analyzer,
     fold,
     german_analyzer,
@@ -59,14 +60,13 @@ from search.snippets import snippet
 from search.storage import IndexDir
 from search.whoosh_support import (
     Searchers,
-    phrase_query,
     quietly,
     text_query,
 )
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"  # 8: pairs_de/pairs_en (phrases by bitmaps)
 TITLE_REPEAT = 3            # title weight, relative to the body
 STORE_CHARS = 20_000        # stored for snippets; the whole body is indexed
 INDEX_CHARS = 1_000_000
@@ -99,6 +99,10 @@ def schema() -> Schema:
         # title terms alone: which matches have a query word in their title
         title_de=FieldType(Existence(), german_analyzer()),
         title_en=FieldType(Existence(), english_analyzer()),
+        # terms at consecutive positions of text_de/text_en ("neu releas"): phrases
+        # are found as bitmaps of these (see search.whoosh_sets.phrase_bitmap)
+        pairs_de=FieldType(Existence(), PairAnalyzer(german_analyzer())),
+        pairs_en=FieldType(Existence(), PairAnalyzer(english_analyzer())),
         # unstemmed words: the vocabulary of "did you mean"
         spell=TEXT(analyzer=RegexTokenizer(r"[^\W\d_]{3,30}") | LowercaseFilter(),
                    phrase=False),
@@ -125,6 +129,7 @@ def fields(doc: SearchDocument) -> dict:
         "kind": doc.kind or "", "created_at": _naive(doc.created_at),
         "updated_at": _naive(doc.updated_at), "title": title, "body": body[:STORE_CHARS],
         "url": doc.url, "extra": dict(doc.extra), "text_de": text, "text_en": text,
+        "pairs_de": text, "pairs_en": text,
         "title_de": title, "title_en": title,
         "spell": f"{title} {body}", "title_words": title,
     }
@@ -258,7 +263,7 @@ class WhooshBackend:
 
     def _matches(self, searcher, scope: Scope, text: TextQuery, filters: Filters):
         """[(reader, bitmap of matches, docnum offset, leaf searcher)] per segment."""
-        return [(reader, whoosh_sets.matching(leaf, reader, text, filters, scope, phrase_query),
+        return [(reader, whoosh_sets.matching(reader, text, filters, scope),
                  offset, leaf) for leaf, reader, offset in self._leaves(searcher)]
 
     @staticmethod
@@ -347,9 +352,8 @@ class WhooshBackend:
         with self._searcher() as searcher:
             newest: list[tuple[int, int]] = []
             counts: dict[str, int] = {}
-            for leaf, reader, offset in self._leaves(searcher):
-                permitted = whoosh_sets.matching(leaf, reader, TextQuery(), Filters(), scope,
-                                                 phrase_query)
+            for _leaf, reader, offset in self._leaves(searcher):
+                permitted = whoosh_sets.matching(reader, TextQuery(), Filters(), scope)
                 if words:
                     found = permitted & whoosh_sets.any_bitmap(reader, "type", types)
                     for word in words[:-1]:

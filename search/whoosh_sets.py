@@ -26,19 +26,21 @@ import heapq
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
-from itertools import chain
+from itertools import chain, pairwise
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.times import datetime_to_long
 
 from search import backend
+from search.analysis import pair_text
 from search.backend import FACET_LIMIT, Filters, Scope
 from search.query import TextQuery
 
 CACHE_BYTES = 64 * 1024 * 1024
 PREFIX_TERMS = 300  # words a search-as-you-type prefix may expand to
 TEXT_FIELDS = {"de": "text_de", "en": "text_en"}
+PAIR_FIELDS = {"de": "pairs_de", "en": "pairs_en"}
 TITLE_FIELDS = {"de": "title_de", "en": "title_en"}
 _BITS = tuple(tuple(j for j in range(8) if byte >> j & 1) for byte in range(256))
 _lock = threading.Lock()
@@ -192,40 +194,65 @@ def _word(reader, word, fields: dict[str, str]) -> int:
     return out
 
 
-def _phrase_candidates(reader, phrase) -> int:
-    """Documents with every word of the phrase (in one analysis)."""
+def _phrase_positions(reader, field: str, terms: tuple[str, ...], candidates: int) -> int:
+    """The candidates where ``terms`` stand at consecutive positions of ``field``.
+
+    Each term's posting list is moved (by blocks) from candidate to candidate
+    and only the candidates' positions are read: no walking of the documents
+    in between, unlike Whoosh's phrase matcher.
+    """
+    try:
+        matchers = [reader.postings(field, term) for term in terms]
+    except TermNotFound:
+        return 0
+    found = []
+    for docnum in bitmap_ids(candidates):
+        starts: set[int] | None = None
+        for offset, matcher in enumerate(matchers):
+            if matcher.is_active() and matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if not matcher.is_active() or matcher.id() != docnum:
+                starts = set()
+                break
+            here = {p - offset for p in matcher.value_as("positions")}
+            starts = here if starts is None else starts & here
+            if not starts:
+                break
+        if starts:
+            found.append(docnum)
+    return to_bitmap(found, _size(reader))
+
+
+def phrase_bitmap(reader, phrase, within: int = -1) -> int:
+    """Documents of ``within`` where the phrase's terms stand in order (in either analysis).
+
+    Two terms are one lookup of their pair term (``pairs_de``/``pairs_en``,
+    see :class:`search.analysis.PairAnalyzer`); longer phrases AND their
+    consecutive pairs, and only those candidates are checked by positions.
+    A phrase of one term (in one analysis) is that term.
+    """
     out = 0
     for language, field in TEXT_FIELDS.items():
         terms = getattr(phrase, language)
-        if terms:
-            every = -1
-            for term in terms:
-                every &= term_bitmap(reader, field, term)
-            out |= every
+        if not terms:
+            continue
+        if len(terms) == 1:
+            out |= term_bitmap(reader, field, terms[0]) & within
+            continue
+        every = within
+        for first, second in pairwise(terms):
+            every &= term_bitmap(reader, PAIR_FIELDS[language], pair_text(first, second))
+            if not every:
+                break
+        if every and len(terms) > 2:
+            every = _phrase_positions(reader, field, terms, every)
+        out |= every
     return out
 
 
-def _phrase_bitmap(matcher, candidates: int, size: int) -> int:
-    """The candidates where the phrase matcher really matches (skipping, not walking)."""
-    found = []
-    for docnum in bitmap_ids(candidates):
-        if not matcher.is_active():
-            break
-        if matcher.id() < docnum:
-            matcher.skip_to(docnum)
-            if not matcher.is_active():
-                break
-        if matcher.id() == docnum:
-            found.append(docnum)
-    return to_bitmap(found, size)
-
-
-def matching(searcher, reader, text: TextQuery, filters: Filters, scope: Scope,
-             phrase_query) -> int:
+def matching(reader, text: TextQuery, filters: Filters, scope: Scope) -> int:
     """Bitmap of a segment's permitted documents matching ``text`` and ``filters``."""
     parts = [_word(reader, w, TEXT_FIELDS) for w in text.words]
-    # a phrase's documents contain all its words: narrow by bitmaps before positions
-    parts += [_phrase_candidates(reader, p) for p in text.phrases]
     if scope.tokens is not None:
         parts.append(_any(reader, "group", scope.tokens))
     if filters.types:
@@ -241,8 +268,8 @@ def matching(searcher, reader, text: TextQuery, filters: Filters, scope: Scope,
         found &= part
         if not found:
             return 0
-    for phrase in text.phrases:
-        found = _phrase_bitmap(phrase_query(phrase).matcher(searcher), found, _size(reader))
+    for phrase in text.phrases:  # last: longer phrases check positions of what is left
+        found = phrase_bitmap(reader, phrase, found)
         if not found:
             return 0
     for word in text.excluded:
