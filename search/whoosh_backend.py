@@ -61,7 +61,7 @@ from search.storage import IndexDir
 from search.whoosh_support import (
     Searchers,
     quietly,
-    text_query,
+    ranking_query,
 )
 
 log = logging.getLogger(__name__)
@@ -306,8 +306,11 @@ class WhooshBackend:
                     last = results.hits[-1]
                     results.next_after = (last.created_at, last.key)
                 return results
-            # exclusions are already applied to the match bitmaps; score the rest
-            ranking = text_query(TextQuery(words=text.words, phrases=text.phrases))
+            # the match bitmaps settle what matches (exclusions included); score those
+            def ranking(reader, found):
+                gates = [whoosh_sets.phrase_bitmaps(reader, p, found) for p in text.phrases]
+                return ranking_query(text, gates)
+
             scored = whoosh_sets.top_scored(ranking, per_segment, text,
                                             page.offset + page.limit + 1)
             window = scored[page.offset: page.offset + page.limit + 1]

@@ -223,21 +223,22 @@ def _phrase_positions(reader, field: str, terms: tuple[str, ...], candidates: in
     return to_bitmap(found, _size(reader))
 
 
-def phrase_bitmap(reader, phrase, within: int = -1) -> int:
-    """Documents of ``within`` where the phrase's terms stand in order (in either analysis).
+def phrase_bitmaps(reader, phrase, within: int = -1) -> dict[str, int]:
+    """Per analysis ("de"/"en"): documents of ``within`` where the phrase's terms stand
+    in order.
 
     Two terms are one lookup of their pair term (``pairs_de``/``pairs_en``,
     see :class:`search.analysis.PairAnalyzer`); longer phrases AND their
     consecutive pairs, and only those candidates are checked by positions.
     A phrase of one term (in one analysis) is that term.
     """
-    out = 0
+    out = {}
     for language, field in TEXT_FIELDS.items():
         terms = getattr(phrase, language)
         if not terms:
             continue
         if len(terms) == 1:
-            out |= term_bitmap(reader, field, terms[0]) & within
+            out[language] = term_bitmap(reader, field, terms[0]) & within
             continue
         every = within
         for first, second in pairwise(terms):
@@ -246,7 +247,15 @@ def phrase_bitmap(reader, phrase, within: int = -1) -> int:
                 break
         if every and len(terms) > 2:
             every = _phrase_positions(reader, field, terms, every)
-        out |= every
+        out[language] = every
+    return out
+
+
+def phrase_bitmap(reader, phrase, within: int = -1) -> int:
+    """Documents of ``within`` where the phrase stands (in either analysis)."""
+    out = 0
+    for found in phrase_bitmaps(reader, phrase, within).values():
+        out |= found
     return out
 
 
@@ -323,8 +332,12 @@ def candidates(reader, found: int, text: TextQuery) -> list[int]:
     return sorted(chosen)
 
 
-def top_scored(query, per_segment, text: TextQuery, count: int) -> list[tuple[float, int]]:
+def top_scored(ranking: Callable[[object, int], object], per_segment, text: TextQuery,
+               count: int) -> list[tuple[float, int]]:
     """The ``count`` best (score, global docnum) among the candidates.
+
+    ``ranking(reader, found)`` is the scoring query of a segment (its phrases
+    gated by their match bitmaps, see :func:`search.whoosh_support.ranking_query`).
 
     Whoosh's scoring matcher is moved from one candidate to the next with
     ``skip_to``; once ``count`` documents are held, blocks that cannot beat the
@@ -334,7 +347,7 @@ def top_scored(query, per_segment, text: TextQuery, count: int) -> list[tuple[fl
     for reader, found, offset, leaf in per_segment:
         if not found:
             continue
-        matcher = query.matcher(leaf, leaf.context())
+        matcher = ranking(reader, found).matcher(leaf, leaf.context())
         quality = matcher.supports_block_quality()
         for docnum in candidates(reader, found, text):
             if not matcher.is_active():

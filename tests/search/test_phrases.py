@@ -194,3 +194,53 @@ def test_phrase_across_sentences_and_title_is_positional_as_before(world, docs, 
     assert found(world.carla, '"neue Release"') == {"post:sentence", "post:title"}
     for phrase in analyse(parse('"neue Release"')).phrases:
         assert pair_phrase_matches(phrase) == whoosh_phrase_matches(phrase)
+
+
+def scores(make_query, text) -> dict[str, float]:
+    """Score of every match of ``text`` under the query ``make_query(reader, found)``."""
+    from search import whoosh_sets
+    from search.backend import Filters, Scope
+    from search.indexing import get_backend
+
+    backend = get_backend()
+    out = {}
+    with backend._searcher() as searcher:
+        for leaf, reader, _offset in backend._leaves(searcher):
+            found = whoosh_sets.matching(reader, text, Filters(), Scope.everything())
+            matcher = make_query(reader, found).matcher(leaf, leaf.context())
+            for docnum in whoosh_sets.bitmap_ids(found):
+                if matcher.is_active() and matcher.id() < docnum:
+                    matcher.skip_to(docnum)
+                assert matcher.is_active() and matcher.id() == docnum
+                out[leaf.stored_fields(docnum)["key"]] = matcher.score()
+    return out
+
+
+@pytest.mark.parametrize("backend", ["whoosh"])
+def test_phrases_score_as_whoosh_phrase_queries_did(world, docs, backend):
+    from search import whoosh_sets
+    from search.query import TextQuery
+    from search.whoosh_support import ranking_query, text_query
+
+    rng = random.Random(9)
+    for n in range(60):
+        docs.add("post", n, random_text(rng, 3), random_text(rng, rng.randint(4, 30)))
+    compared = 0
+    for q in ('"neue Release"', '"neue Release" Projekt', '"die neuen Kunden"',
+              '"Projekt Planung" "new release"', '"the new release"', '"neue Release Kunde"',
+              '"Wissensmanagement Projekt"', '"IT Management"'):
+        text = analyse(parse(q))
+
+        def positional(reader, found, text=text):
+            return text_query(TextQuery(words=text.words, phrases=text.phrases))
+
+        def gated(reader, found, text=text):
+            return ranking_query(text, [whoosh_sets.phrase_bitmaps(reader, p, found)
+                                        for p in text.phrases])
+
+        before, after = scores(positional, text), scores(gated, text)
+        assert before.keys() == after.keys()
+        for key, score in before.items():
+            assert after[key] == pytest.approx(score, rel=1e-12), (q, key)
+        compared += len(before)
+    assert compared > 20
