@@ -7,6 +7,12 @@ body, so a title match weighs more than a mention in the body (BM25F). Queries
 are built from analysed terms (:mod:`search.query`), never by a query parser
 over user text.
 
+Phrases: ``pairs_de``/``pairs_en`` index each pair of terms at consecutive
+positions of ``text_de``/``text_en`` (:class:`search.analysis.PairAnalyzer`);
+a phrase is found from their bitmaps and scored as the sum of its terms, as
+Whoosh's phrase query scores it (see :mod:`search.whoosh_sets`). They cost
+index size and indexing time (see ``bench/search_bench.py``).
+
 Access: every document stores a ``group`` token (group id, ``none`` for
 company-wide, ``signed_in`` for profiles); the viewer's
 :class:`~search.backend.Scope` selects the permitted tokens. The set of

@@ -8,6 +8,11 @@ way does not fit a 50 ms budget at 100k documents. So:
   bit per document of a segment): AND/OR/AND-NOT and counting run in C.
   A term's bitmap is built from its postings once and cached per segment
   (segments are immutable; the key includes the deletion count).
+* Phrases are bitmaps too: the index holds every pair of terms at
+  consecutive positions (``pairs_de``/``pairs_en``), so a two-word phrase is
+  one cached term bitmap; a longer phrase ANDs its pairs and reads positions
+  only for what is left (:func:`phrase_bitmaps`). The result equals Whoosh's
+  positional phrase query (pinned by ``tests/search/test_phrases.py``).
 * Facets are counted from per-segment column lists over the matched ids.
 * Whoosh's BM25F scorer then ranks only candidates, moving its matcher with
   ``skip_to`` from one candidate to the next. When more than
