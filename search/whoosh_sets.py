@@ -28,13 +28,16 @@ column lists are kept for the live segments only.
 from __future__ import annotations
 
 import heapq
+import pickle
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
-from itertools import chain, pairwise
+from itertools import accumulate, chain, pairwise
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.formats import Positions
 from whoosh.reading import TermNotFound
+from whoosh.system import _INT_SIZE
 from whoosh.util.times import datetime_to_long
 
 from search import backend
@@ -199,33 +202,92 @@ def _word(reader, word, fields: dict[str, str]) -> int:
     return out
 
 
+def _values_of(matcher, wanted: set[int]) -> dict[int, bytes]:
+    """The raw posting values (encoded positions) of the ``wanted`` documents.
+
+    Whoosh's on-disk matcher is read a block at a time (its own steps, as in
+    :func:`_all_ids`): only the blocks holding wanted documents are decoded.
+    """
+    out: dict[int, bytes] = {}
+    if type(matcher) is not W3LeafMatcher:
+        while matcher.is_active():
+            if matcher.id() in wanted:
+                out[matcher.id()] = matcher.value()
+            matcher.next()
+        return out
+    while not matcher._atend:
+        if matcher._ids is None:
+            matcher._read_ids()
+        ids = matcher._ids
+        hits = [i for i, docnum in enumerate(ids) if docnum in wanted]
+        if hits:
+            if matcher._values is None:
+                matcher._read_values()
+            values = matcher._values
+            for i in hits:
+                out[ids[i]] = values[i]
+        matcher._next_block()
+    return out
+
+
+def _decode_positions(value: bytes) -> set[int]:
+    """Positions of a :class:`~whoosh.formats.Positions` posting (Whoosh's own
+    decoding, without its per-call overhead)."""
+    if not value.endswith(b"."):
+        value += b"."
+    return set(accumulate(pickle.loads(value[_INT_SIZE:])))
+
+
 def _phrase_positions(reader, field: str, terms: tuple[str, ...], candidates: int) -> int:
     """The candidates where ``terms`` stand at consecutive positions of ``field``.
 
-    Each term's posting list is moved (by blocks) from candidate to candidate
-    and only the candidates' positions are read: no walking of the documents
-    in between, unlike Whoosh's phrase matcher.
+    Reads only the candidates' positions, term by term, keeping the documents
+    (and start positions) that still fit: no walking of the documents in
+    between, unlike Whoosh's phrase matcher.
     """
-    try:
-        matchers = [reader.postings(field, term) for term in terms]
-    except TermNotFound:
-        return 0
-    found = []
-    for docnum in bitmap_ids(candidates):
-        starts: set[int] | None = None
-        for offset, matcher in enumerate(matchers):
-            if matcher.is_active() and matcher.id() < docnum:
-                matcher.skip_to(docnum)
-            if not matcher.is_active() or matcher.id() != docnum:
-                starts = set()
-                break
-            here = {p - offset for p in matcher.value_as("positions")}
-            starts = here if starts is None else starts & here
-            if not starts:
-                break
-        if starts:
-            found.append(docnum)
-    return to_bitmap(found, _size(reader))
+    posting_format = reader.schema[field].format
+    decode = (_decode_positions if type(posting_format) is Positions
+              else posting_format.decode_positions)
+    starts: dict[int, set[int]] = {}
+    for offset, term in enumerate(terms):
+        try:
+            matcher = reader.postings(field, term)
+        except TermNotFound:
+            return 0
+        wanted = set(bitmap_ids(candidates)) if offset == 0 else set(starts)
+        values = _values_of(matcher, wanted)
+        if offset == 0:
+            starts = {d: set(decode(v)) for d, v in values.items()}
+        else:
+            left = {}
+            for docnum, begin in starts.items():
+                value = values.get(docnum)
+                if value is not None:
+                    begin = begin & {p - offset for p in decode(value)}
+                    if begin:
+                        left[docnum] = begin
+            starts = left
+        if not starts:
+            return 0
+    return to_bitmap(starts, _size(reader))
+
+
+def _phrase_terms_bitmap(reader, language: str, field: str, terms: tuple[str, ...]) -> int:
+    """Documents of a segment with ``terms`` (2 or more) in a row (cached like terms)."""
+
+    def make() -> int:
+        every = -1
+        for first, second in pairwise(terms):
+            every &= term_bitmap(reader, PAIR_FIELDS[language], pair_text(first, second))
+            if not every:
+                return 0
+        if len(terms) > 2:
+            every = _phrase_positions(reader, field, terms, every)
+        return every & live_bitmap(reader)
+
+    if len(terms) == 2:
+        return term_bitmap(reader, PAIR_FIELDS[language], pair_text(*terms))
+    return _cached(reader, field, "\x00phrase " + " ".join(terms), make)
 
 
 def phrase_bitmaps(reader, phrase, within: int = -1) -> dict[str, int]:
@@ -245,14 +307,7 @@ def phrase_bitmaps(reader, phrase, within: int = -1) -> dict[str, int]:
         if len(terms) == 1:
             out[language] = term_bitmap(reader, field, terms[0]) & within
             continue
-        every = within
-        for first, second in pairwise(terms):
-            every &= term_bitmap(reader, PAIR_FIELDS[language], pair_text(first, second))
-            if not every:
-                break
-        if every and len(terms) > 2:
-            every = _phrase_positions(reader, field, terms, every)
-        out[language] = every
+        out[language] = _phrase_terms_bitmap(reader, language, field, terms) & within
     return out
 
 
