@@ -14,6 +14,7 @@ private). Measured:
   ready documents: analysis plus index writing.
 * ``update docs/s`` — the outbox path: batches of 20 upserts, each its own
   index commit.
+* ``index MB`` — size of the Whoosh index after the rebuild (PostgreSQL: none).
 * ``query p50/p95 ms`` — :func:`search.services.search` as the search page
   calls it (permission scope of a member of some groups, facets, snippets,
   first page of 20), over a fixed mix of broad, medium and specific words,
@@ -238,6 +239,12 @@ def _people_and_groups(db):
     return viewer, [g.id for g in groups]
 
 
+def _index_mb(root: Path) -> float:
+    """Size of the live Whoosh generation after the rebuild, in MB."""
+    live = root / (root / "CURRENT").read_text().strip()
+    return round(sum(f.stat().st_size for f in live.rglob("*") if f.is_file()) / 1e6, 1)
+
+
 def run_one(backend: str, size: int, queries: int, pg_url: str,
             workdir: str | None = None) -> dict | None:
     """Index ``size`` documents into a fresh ``backend`` and measure."""
@@ -271,6 +278,7 @@ def run_one(backend: str, size: int, queries: int, pg_url: str,
         started = time.perf_counter()
         indexed = sum(index.rebuild(batches()))
         rebuild_s = time.perf_counter() - started
+        index_mb = _index_mb(instance / "index") if backend == "whoosh" else None
 
         updates = list(corpus.documents(min(400, max(20, size // 5)), group_ids))
         started = time.perf_counter()
@@ -305,6 +313,7 @@ def run_one(backend: str, size: int, queries: int, pg_url: str,
         "backend": backend, "documents": indexed,
         "rebuild_docs_per_s": round(indexed / rebuild_s, 1),
         "update_docs_per_s": round(len(updates) / update_s, 1),
+        "index_mb": index_mb,
         "query_p50_ms": round(statistics.median(latencies), 2),
         "query_p95_ms": round(_percentile(latencies, 0.95), 2),
         "query_max_ms": round(max(latencies), 2),
@@ -319,9 +328,11 @@ def run_one(backend: str, size: int, queries: int, pg_url: str,
 
 def table(rows: list[dict]) -> str:
     """The results as a plain-text table."""
-    header = ("backend", "documents", "rebuild docs/s", "update docs/s", "query p50 ms",
+    header = ("backend", "documents", "rebuild docs/s", "update docs/s", "index MB",
+              "query p50 ms",
               "query p95 ms", "repeat p95 ms", "suggest p95 ms", "mean hits")
-    keys = ("backend", "documents", "rebuild_docs_per_s", "update_docs_per_s", "query_p50_ms",
+    keys = ("backend", "documents", "rebuild_docs_per_s", "update_docs_per_s", "index_mb",
+            "query_p50_ms",
             "query_p95_ms", "query_repeat_p95_ms", "suggest_p95_ms", "mean_hits")
     lines = [" | ".join(f"{h:>14}" for h in header)]
     lines.append("-" * len(lines[0]))

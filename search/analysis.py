@@ -79,7 +79,7 @@ import unicodedata
 from functools import lru_cache
 
 import Stemmer
-from whoosh.analysis import Filter, RegexTokenizer, StopFilter
+from whoosh.analysis import Analyzer, Filter, RegexTokenizer, StopFilter, Token
 
 __all__ = [
     "COMPOUND_THRESHOLD",
@@ -90,6 +90,8 @@ __all__ = [
     "english_analyzer",
     "fold",
     "german_analyzer",
+    "pair_text",
+    "PairAnalyzer",
 ]
 
 # A word: letters/digits, optionally hyphen-joined (ASCII, U+2010, U+2011),
@@ -340,6 +342,52 @@ def english_analyzer():
         | SnowballFilter("english")
         | SynonymFilter()
     )
+
+
+def pair_text(first: str, second: str) -> str:
+    """The term of two terms at consecutive positions ("neu releas")."""
+    return f"{first} {second}"
+
+
+class PairAnalyzer(Analyzer):
+    """Terms at consecutive positions, as pair terms: ``a b`` for every term ``a`` at
+    position *p* and term ``b`` at *p + 1* of the wrapped analyzer's stream.
+
+    Hyphen and compound parts share their word's position, so each of them
+    pairs with the neighbours too: a pair term exists exactly where a two-word
+    phrase query over the wrapped analyzer's positions matches. The Whoosh
+    backend indexes these as ``pairs_de``/``pairs_en`` and finds phrases with
+    bitmaps instead of walking positions.
+    """
+
+    def __init__(self, analyzer):
+        self.analyzer = analyzer
+
+    def __repr__(self):
+        return f"PairAnalyzer({self.analyzer!r})"
+
+    def clean(self):
+        self.analyzer.clean()
+
+    def __call__(self, value, **kwargs):
+        kwargs["positions"] = True  # the wrapped chain numbers positions only when asked
+        out = Token(positions=False, chars=False, boosts=False, mode=kwargs.get("mode", ""))
+        before: list[str] = []  # terms at position ``at - 1``
+        here: list[str] = []    # terms at position ``at``
+        at = None
+        for t in self.analyzer(value, **kwargs):  # Whoosh reuses one Token: copy now
+            if t.stopped:
+                continue
+            if t.pos != at:
+                before = here if at is not None and t.pos == at + 1 else []
+                here = []
+                at = t.pos
+            text = t.text
+            here.append(text)
+            for first in before:
+                out.text = pair_text(first, text)
+                out.stopped = False
+                yield out
 
 
 def analyze(analyzer, text: str, mode: str = "query") -> list[str]:

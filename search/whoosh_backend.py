@@ -7,6 +7,12 @@ body, so a title match weighs more than a mention in the body (BM25F). Queries
 are built from analysed terms (:mod:`search.query`), never by a query parser
 over user text.
 
+Phrases: ``pairs_de``/``pairs_en`` index each pair of terms at consecutive
+positions of ``text_de``/``text_en`` (:class:`search.analysis.PairAnalyzer`);
+a phrase is found from their bitmaps and scored as the sum of its terms, as
+Whoosh's phrase query scores it (see :mod:`search.whoosh_sets`). They cost
+index size and indexing time (see ``bench/search_bench.py``).
+
 Access: every document stores a ``group`` token (group id, ``none`` for
 company-wide, ``signed_in`` for profiles); the viewer's
 :class:`~search.backend.Scope` selects the permitted tokens. The set of
@@ -40,6 +46,7 @@ from search import whoosh_sets
 from search.analysis import (
     FoldFilter,
     NormalizeFilter,
+    PairAnalyzer,
     english_analyzer,
     fold,
     german_analyzer,
@@ -59,14 +66,13 @@ from search.snippets import snippet
 from search.storage import IndexDir
 from search.whoosh_support import (
     Searchers,
-    phrase_query,
     quietly,
-    text_query,
+    ranking_query,
 )
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"  # 8: pairs_de/pairs_en (phrases by bitmaps)
 TITLE_REPEAT = 3            # title weight, relative to the body
 STORE_CHARS = 20_000        # stored for snippets; the whole body is indexed
 INDEX_CHARS = 1_000_000
@@ -99,6 +105,10 @@ def schema() -> Schema:
         # title terms alone: which matches have a query word in their title
         title_de=FieldType(Existence(), german_analyzer()),
         title_en=FieldType(Existence(), english_analyzer()),
+        # terms at consecutive positions of text_de/text_en ("neu releas"): phrases
+        # are found as bitmaps of these (see search.whoosh_sets.phrase_bitmap)
+        pairs_de=FieldType(Existence(), PairAnalyzer(german_analyzer())),
+        pairs_en=FieldType(Existence(), PairAnalyzer(english_analyzer())),
         # unstemmed words: the vocabulary of "did you mean"
         spell=TEXT(analyzer=RegexTokenizer(r"[^\W\d_]{3,30}") | LowercaseFilter(),
                    phrase=False),
@@ -125,6 +135,7 @@ def fields(doc: SearchDocument) -> dict:
         "kind": doc.kind or "", "created_at": _naive(doc.created_at),
         "updated_at": _naive(doc.updated_at), "title": title, "body": body[:STORE_CHARS],
         "url": doc.url, "extra": dict(doc.extra), "text_de": text, "text_en": text,
+        "pairs_de": text, "pairs_en": text,
         "title_de": title, "title_en": title,
         "spell": f"{title} {body}", "title_words": title,
     }
@@ -258,7 +269,7 @@ class WhooshBackend:
 
     def _matches(self, searcher, scope: Scope, text: TextQuery, filters: Filters):
         """[(reader, bitmap of matches, docnum offset, leaf searcher)] per segment."""
-        return [(reader, whoosh_sets.matching(leaf, reader, text, filters, scope, phrase_query),
+        return [(reader, whoosh_sets.matching(reader, text, filters, scope),
                  offset, leaf) for leaf, reader, offset in self._leaves(searcher)]
 
     @staticmethod
@@ -301,8 +312,11 @@ class WhooshBackend:
                     last = results.hits[-1]
                     results.next_after = (last.created_at, last.key)
                 return results
-            # exclusions are already applied to the match bitmaps; score the rest
-            ranking = text_query(TextQuery(words=text.words, phrases=text.phrases))
+            # the match bitmaps settle what matches (exclusions included); score those
+            def ranking(reader, found):
+                gates = [whoosh_sets.phrase_bitmaps(reader, p, found) for p in text.phrases]
+                return ranking_query(text, gates)
+
             scored = whoosh_sets.top_scored(ranking, per_segment, text,
                                             page.offset + page.limit + 1)
             window = scored[page.offset: page.offset + page.limit + 1]
@@ -347,9 +361,8 @@ class WhooshBackend:
         with self._searcher() as searcher:
             newest: list[tuple[int, int]] = []
             counts: dict[str, int] = {}
-            for leaf, reader, offset in self._leaves(searcher):
-                permitted = whoosh_sets.matching(leaf, reader, TextQuery(), Filters(), scope,
-                                                 phrase_query)
+            for _leaf, reader, offset in self._leaves(searcher):
+                permitted = whoosh_sets.matching(reader, TextQuery(), Filters(), scope)
                 if words:
                     found = permitted & whoosh_sets.any_bitmap(reader, "type", types)
                     for word in words[:-1]:

@@ -8,6 +8,11 @@ way does not fit a 50 ms budget at 100k documents. So:
   bit per document of a segment): AND/OR/AND-NOT and counting run in C.
   A term's bitmap is built from its postings once and cached per segment
   (segments are immutable; the key includes the deletion count).
+* Phrases are bitmaps too: the index holds every pair of terms at
+  consecutive positions (``pairs_de``/``pairs_en``), so a two-word phrase is
+  one cached term bitmap; a longer phrase ANDs its pairs and reads positions
+  only for what is left (:func:`phrase_bitmaps`). The result equals Whoosh's
+  positional phrase query (pinned by ``tests/search/test_phrases.py``).
 * Facets are counted from per-segment column lists over the matched ids.
 * Whoosh's BM25F scorer then ranks only candidates, moving its matcher with
   ``skip_to`` from one candidate to the next. When more than
@@ -23,22 +28,27 @@ column lists are kept for the live segments only.
 from __future__ import annotations
 
 import heapq
+import pickle
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
-from itertools import chain
+from itertools import accumulate, chain, pairwise
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.formats import Positions
 from whoosh.reading import TermNotFound
+from whoosh.system import _INT_SIZE
 from whoosh.util.times import datetime_to_long
 
 from search import backend
+from search.analysis import pair_text
 from search.backend import FACET_LIMIT, Filters, Scope
 from search.query import TextQuery
 
 CACHE_BYTES = 64 * 1024 * 1024
 PREFIX_TERMS = 300  # words a search-as-you-type prefix may expand to
 TEXT_FIELDS = {"de": "text_de", "en": "text_en"}
+PAIR_FIELDS = {"de": "pairs_de", "en": "pairs_en"}
 TITLE_FIELDS = {"de": "title_de", "en": "title_en"}
 _BITS = tuple(tuple(j for j in range(8) if byte >> j & 1) for byte in range(256))
 _lock = threading.Lock()
@@ -192,40 +202,126 @@ def _word(reader, word, fields: dict[str, str]) -> int:
     return out
 
 
-def _phrase_candidates(reader, phrase) -> int:
-    """Documents with every word of the phrase (in one analysis)."""
-    out = 0
-    for language, field in TEXT_FIELDS.items():
-        terms = getattr(phrase, language)
-        if terms:
-            every = -1
-            for term in terms:
-                every &= term_bitmap(reader, field, term)
-            out |= every
+def _values_of(matcher, wanted: set[int]) -> dict[int, bytes]:
+    """The raw posting values (encoded positions) of the ``wanted`` documents.
+
+    Whoosh's on-disk matcher is read a block at a time (its own steps, as in
+    :func:`_all_ids`): only the blocks holding wanted documents are decoded.
+    """
+    out: dict[int, bytes] = {}
+    if type(matcher) is not W3LeafMatcher:
+        while matcher.is_active():
+            if matcher.id() in wanted:
+                out[matcher.id()] = matcher.value()
+            matcher.next()
+        return out
+    while not matcher._atend:
+        if matcher._ids is None:
+            matcher._read_ids()
+        ids = matcher._ids
+        hits = [i for i, docnum in enumerate(ids) if docnum in wanted]
+        if hits:
+            if matcher._values is None:
+                matcher._read_values()
+            values = matcher._values
+            for i in hits:
+                out[ids[i]] = values[i]
+        matcher._next_block()
     return out
 
 
-def _phrase_bitmap(matcher, candidates: int, size: int) -> int:
-    """The candidates where the phrase matcher really matches (skipping, not walking)."""
-    found = []
-    for docnum in bitmap_ids(candidates):
-        if not matcher.is_active():
-            break
-        if matcher.id() < docnum:
-            matcher.skip_to(docnum)
-            if not matcher.is_active():
-                break
-        if matcher.id() == docnum:
-            found.append(docnum)
-    return to_bitmap(found, size)
+def _decode_positions(value: bytes) -> set[int]:
+    """Positions of a :class:`~whoosh.formats.Positions` posting (Whoosh's own
+    decoding, without its per-call overhead)."""
+    if not value.endswith(b"."):
+        value += b"."
+    return set(accumulate(pickle.loads(value[_INT_SIZE:])))
 
 
-def matching(searcher, reader, text: TextQuery, filters: Filters, scope: Scope,
-             phrase_query) -> int:
+def _phrase_positions(reader, field: str, terms: tuple[str, ...], candidates: int) -> int:
+    """The candidates where ``terms`` stand at consecutive positions of ``field``.
+
+    Reads only the candidates' positions, term by term, keeping the documents
+    (and start positions) that still fit: no walking of the documents in
+    between, unlike Whoosh's phrase matcher.
+    """
+    posting_format = reader.schema[field].format
+    decode = (_decode_positions if type(posting_format) is Positions
+              else posting_format.decode_positions)
+    starts: dict[int, set[int]] = {}
+    for offset, term in enumerate(terms):
+        try:
+            matcher = reader.postings(field, term)
+        except TermNotFound:
+            return 0
+        wanted = set(bitmap_ids(candidates)) if offset == 0 else set(starts)
+        values = _values_of(matcher, wanted)
+        if offset == 0:
+            starts = {d: set(decode(v)) for d, v in values.items()}
+        else:
+            left = {}
+            for docnum, begin in starts.items():
+                value = values.get(docnum)
+                if value is not None:
+                    begin = begin & {p - offset for p in decode(value)}
+                    if begin:
+                        left[docnum] = begin
+            starts = left
+        if not starts:
+            return 0
+    return to_bitmap(starts, _size(reader))
+
+
+def _phrase_terms_bitmap(reader, language: str, field: str, terms: tuple[str, ...]) -> int:
+    """Documents of a segment with ``terms`` (2 or more) in a row (cached like terms)."""
+
+    def make() -> int:
+        every = -1
+        for first, second in pairwise(terms):
+            every &= term_bitmap(reader, PAIR_FIELDS[language], pair_text(first, second))
+            if not every:
+                return 0
+        if len(terms) > 2:
+            every = _phrase_positions(reader, field, terms, every)
+        return every & live_bitmap(reader)
+
+    if len(terms) == 2:
+        return term_bitmap(reader, PAIR_FIELDS[language], pair_text(*terms))
+    return _cached(reader, field, "\x00phrase " + " ".join(terms), make)
+
+
+def phrase_bitmaps(reader, phrase, within: int = -1) -> dict[str, int]:
+    """Per analysis ("de"/"en"): documents of ``within`` where the phrase's terms stand
+    in order.
+
+    Two terms are one lookup of their pair term (``pairs_de``/``pairs_en``,
+    see :class:`search.analysis.PairAnalyzer`); longer phrases AND their
+    consecutive pairs, and only those candidates are checked by positions.
+    A phrase of one term (in one analysis) is that term.
+    """
+    out = {}
+    for language, field in TEXT_FIELDS.items():
+        terms = getattr(phrase, language)
+        if not terms:
+            continue
+        if len(terms) == 1:
+            out[language] = term_bitmap(reader, field, terms[0]) & within
+            continue
+        out[language] = _phrase_terms_bitmap(reader, language, field, terms) & within
+    return out
+
+
+def phrase_bitmap(reader, phrase, within: int = -1) -> int:
+    """Documents of ``within`` where the phrase stands (in either analysis)."""
+    out = 0
+    for found in phrase_bitmaps(reader, phrase, within).values():
+        out |= found
+    return out
+
+
+def matching(reader, text: TextQuery, filters: Filters, scope: Scope) -> int:
     """Bitmap of a segment's permitted documents matching ``text`` and ``filters``."""
     parts = [_word(reader, w, TEXT_FIELDS) for w in text.words]
-    # a phrase's documents contain all its words: narrow by bitmaps before positions
-    parts += [_phrase_candidates(reader, p) for p in text.phrases]
     if scope.tokens is not None:
         parts.append(_any(reader, "group", scope.tokens))
     if filters.types:
@@ -241,8 +337,8 @@ def matching(searcher, reader, text: TextQuery, filters: Filters, scope: Scope,
         found &= part
         if not found:
             return 0
-    for phrase in text.phrases:
-        found = _phrase_bitmap(phrase_query(phrase).matcher(searcher), found, _size(reader))
+    for phrase in text.phrases:  # last: longer phrases check positions of what is left
+        found = phrase_bitmap(reader, phrase, found)
         if not found:
             return 0
     for word in text.excluded:
@@ -296,8 +392,12 @@ def candidates(reader, found: int, text: TextQuery) -> list[int]:
     return sorted(chosen)
 
 
-def top_scored(query, per_segment, text: TextQuery, count: int) -> list[tuple[float, int]]:
+def top_scored(ranking: Callable[[object, int], object], per_segment, text: TextQuery,
+               count: int) -> list[tuple[float, int]]:
     """The ``count`` best (score, global docnum) among the candidates.
+
+    ``ranking(reader, found)`` is the scoring query of a segment (its phrases
+    gated by their match bitmaps, see :func:`search.whoosh_support.ranking_query`).
 
     Whoosh's scoring matcher is moved from one candidate to the next with
     ``skip_to``; once ``count`` documents are held, blocks that cannot beat the
@@ -307,7 +407,7 @@ def top_scored(query, per_segment, text: TextQuery, count: int) -> list[tuple[fl
     for reader, found, offset, leaf in per_segment:
         if not found:
             continue
-        matcher = query.matcher(leaf, leaf.context())
+        matcher = ranking(reader, found).matcher(leaf, leaf.context())
         quality = matcher.supports_block_quality()
         for docnum in candidates(reader, found, text):
             if not matcher.is_active():

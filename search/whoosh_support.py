@@ -8,7 +8,9 @@ import logging
 import threading
 import warnings
 
-from whoosh.query import And, AndNot, Every, Or, Phrase, Term
+from whoosh.matching import IntersectionMatcher, NullMatcher, WrappingMatcher
+from whoosh.query import And, AndNot, Every, Or, Phrase, Query, Term
+from whoosh.util import make_binary_tree
 
 from search.query import Phrase as PhraseTerms
 from search.query import TextQuery, Word
@@ -41,6 +43,85 @@ def text_query(text: TextQuery):
     if text.excluded:
         query = AndNot(query, Or([_word_query(w) for w in text.excluded]))
     return query
+
+
+class _Gate(WrappingMatcher):
+    """Scores its child only at the documents of a bitmap (0 elsewhere)."""
+
+    def __init__(self, child, raw: bytes):
+        super().__init__(child)
+        self.raw = raw
+
+    def _replacement(self, newchild):
+        return _Gate(newchild, self.raw)
+
+    def copy(self):
+        return _Gate(self.child.copy(), self.raw)
+
+    def score(self):
+        docnum = self.child.id()
+        raw = self.raw
+        if docnum >> 3 < len(raw) and raw[docnum >> 3] >> (docnum & 7) & 1:
+            return self.child.score()
+        return 0.0
+
+
+class GatedPhrase(Query):
+    """Scores a phrase like Whoosh's :class:`~whoosh.query.Phrase` (the sum of its
+    terms' scores) where ``gate`` (a bitmap of the segment) says it stands, without
+    reading positions: which documents hold the phrase was settled with bitmaps
+    (:func:`search.whoosh_sets.phrase_bitmaps`). For scoring matches only.
+    """
+
+    def __init__(self, fieldname: str, words, gate: int):
+        self.fieldname = fieldname
+        self.words = list(words)
+        self.gate = gate
+
+    def __repr__(self):
+        return f"GatedPhrase({self.fieldname!r}, {self.words!r})"
+
+    def __eq__(self, other):
+        return (type(other) is type(self) and other.fieldname == self.fieldname
+                and other.words == self.words and other.gate == self.gate)
+
+    def __hash__(self):
+        return hash((self.fieldname, tuple(self.words), self.gate))
+
+    def estimate_size(self, ixreader):
+        return min(ixreader.doc_frequency(self.fieldname, w) for w in self.words)
+
+    def estimate_min_size(self, ixreader):
+        return 0
+
+    def matcher(self, searcher, context=None):
+        if not self.gate:
+            return NullMatcher()
+        reader = searcher.reader()
+        if any((self.fieldname, w) not in reader for w in self.words):
+            return NullMatcher()
+        # the same tree as Whoosh's phrase matcher scores with
+        terms = [Term(self.fieldname, w).matcher(searcher, context) for w in self.words]
+        raw = self.gate.to_bytes((self.gate.bit_length() + 7) // 8, "little")
+        return _Gate(make_binary_tree(IntersectionMatcher, terms), raw)
+
+
+def ranking_query(text: TextQuery, gates: list[dict[str, int]]):
+    """The scoring query of one segment: words as in :func:`text_query`, each phrase
+    as :class:`GatedPhrase` per analysis, gated by ``gates`` (per phrase, per
+    language: the bitmap of documents where it stands). Scores equal those of
+    :func:`text_query` on the documents that match."""
+    required = [_word_query(w) for w in text.words]
+    for phrase, by_language in zip(text.phrases, gates, strict=True):
+        parts = []
+        for language, field in FIELDS.items():
+            terms = list(getattr(phrase, language))
+            if len(terms) > 1:
+                parts.append(GatedPhrase(field, terms, by_language.get(language, 0)))
+            elif terms:
+                parts.append(Term(field, terms[0]))
+        required.append(Or(parts))
+    return And(required) if required else Every()
 
 
 def quietly(func):

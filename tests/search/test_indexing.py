@@ -31,6 +31,7 @@ def app_config(backend):
 
 
 def outbox_count() -> int:
+    db.session.rollback()  # SQLite: no read snapshot from before another process wrote
     count = db.session.scalar(select(func.count()).select_from(IndexOutbox))
     db.session.rollback()
     return count
