@@ -99,8 +99,21 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        if connection.dialect.name != "sqlite":
+            with context.begin_transaction():
+                context.run_migrations()
+            return
+        # Batch operations rebuild a SQLite table (copy, drop, rename); with foreign
+        # keys on, dropping a table that other rows refer to fails. The pragma only
+        # takes effect outside a transaction, and this pooled connection keeps it,
+        # so it is switched back on afterwards.
+        raw = connection.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():
