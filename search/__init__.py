@@ -119,6 +119,14 @@ def _replay_once() -> None:
     replay()
 
 
+def _index_health() -> None:
+    """/healthz: the index can be opened and searched (raises if not)."""
+    from search.indexing import get_backend
+
+    if not get_backend().is_ready():
+        raise RuntimeError("the search index is missing or being rebuilt")
+
+
 def init_app(app: Flask) -> None:
     """Register models, document types, blueprints, hooks and the reindex command."""
     from schwarm.hooks import register_after_commit
@@ -131,6 +139,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     register_after_commit(app, _after_commit)
+    app.extensions.setdefault("schwarm.health", {})["index"] = _index_health
     app.extensions.setdefault("schwarm.init_hooks", []).append(_init_hook)
     app.before_request(_replay_once)
     app.cli.add_command(cli.reindex_command)

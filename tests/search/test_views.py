@@ -116,3 +116,16 @@ def test_the_page_has_no_inline_script(client, signed_in):
     response = client.get("/search?q=Reisekosten")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert "<script>" not in response.get_data(as_text=True)
+
+
+def test_health_check_covers_the_index(app, client):
+    import shutil
+
+    from search import indexing
+
+    assert client.get("/healthz").get_json()["checks"]["index"] == "ok"
+    shutil.rmtree(app.config["SEARCH_INDEX_DIR"])
+    indexing.get_backend()._indexes.clear()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"] == {"database": "ok", "index": "error"}
