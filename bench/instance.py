@@ -8,6 +8,7 @@ the next run with the same work directory, scale and seed.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -72,7 +73,8 @@ def ensure_instance(folder: Path, posts: int, seed: int, database: str | None = 
     with app.app_context():
         stats = generate(posts, seed,
                          progress=None if quiet else _progress(f"{posts:,} posts"),
-                         index_progress=None if quiet else _progress("indexed"))
+                         index_progress=None if quiet else _progress("indexed"),
+                         processes=os.cpu_count() or 1)
         if not quiet:
             print(file=sys.stderr)
     info = {"posts": posts, "seed": seed, "rows": stats.rows,

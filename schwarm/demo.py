@@ -25,6 +25,7 @@ All demo accounts share the password ``schwarm-demo`` (``DEMO_PASSWORD``).
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable
@@ -126,10 +127,12 @@ def _next_id(model) -> int:
 
 def generate(posts: int, seed: int = 1, *, now: datetime | None = None, reindex: bool = True,
              progress: Callable[[int], None] | None = None,
-             index_progress: Callable[[int], None] | None = None) -> DemoStats:
+             index_progress: Callable[[int], None] | None = None,
+             processes: int = 1) -> DemoStats:
     """Write ``posts`` posts and everything around them; deterministic for ``seed``.
 
-    ``progress(n)`` is called with the number of posts written per batch.
+    ``progress(n)`` is called with the number of posts written per batch;
+    ``processes`` is passed to the index rebuild.
     Raises Conflict if the instance has demo content already.
     """
     from schwarm.accounts.auth import hash_password
@@ -158,7 +161,7 @@ def generate(posts: int, seed: int = 1, *, now: datetime | None = None, reindex:
         from search.indexing import rebuild
 
         begun = time.monotonic()
-        stats.indexed = rebuild(progress=index_progress)
+        stats.indexed = rebuild(progress=index_progress, processes=processes)
         stats.index_seconds = time.monotonic() - begun
     return stats
 
@@ -568,7 +571,7 @@ def demo_command(scale: str, seed: int, no_index: bool) -> None:
         total = count_documents()
         begun = time.monotonic()
         with click.progressbar(length=total, label="Indexing", show_pos=True) as bar:
-            indexed = rebuild(progress=bar.update)
+            indexed = rebuild(progress=bar.update, processes=os.cpu_count() or 1)
         click.echo(f"Indexed {indexed:,} documents in {time.monotonic() - begun:.1f} s")
     click.echo(f"Sign in as 'demo' (or any demo user) with the password "
                f"'{data.DEMO_PASSWORD}'.")

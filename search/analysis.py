@@ -92,6 +92,7 @@ __all__ = [
     "german_analyzer",
     "pair_text",
     "PairAnalyzer",
+    "SharedAnalysis",
 ]
 
 # A word: letters/digits, optionally hyphen-joined (ASCII, U+2010, U+2011),
@@ -388,6 +389,66 @@ class PairAnalyzer(Analyzer):
                 out.text = pair_text(first, text)
                 out.stopped = False
                 yield out
+
+
+_RECORDED = threading.local()
+RECORDED_VALUES = 2  # per thread and language: a document's text fields, then the next
+
+
+class SharedAnalysis(Analyzer):
+    """Runs the wrapped analyzer once per text and language, then replays its tokens.
+
+    The Whoosh schema analyses the same text for several fields (``text_de`` for
+    scoring, ``pairs_de`` for phrases); indexing is dominated by analysis, so the
+    second field replays what the first produced instead of analysing again. The
+    tokens are the same, so an index built with or without it is the same. The
+    record is per thread and keeps the last ``RECORDED_VALUES`` texts per
+    ``language`` key.
+    """
+
+    def __init__(self, analyzer, language: str):
+        self.analyzer = analyzer
+        self.language = language
+
+    def __repr__(self):
+        return f"SharedAnalysis({self.analyzer!r}, {self.language!r})"
+
+    def clean(self):
+        self.analyzer.clean()
+
+    def _recorded(self, value: str, mode: str, removestops: bool) -> list[tuple]:
+        memo = getattr(_RECORDED, "memo", None)
+        if memo is None:
+            memo = _RECORDED.memo = {}
+        key = (self.language, mode, removestops, value)
+        found = memo.get(key)
+        if found is None:
+            found = [
+                (t.text, t.pos, t.startchar, t.endchar, t.boost, t.stopped)
+                for t in self.analyzer(value, positions=True, chars=True, mode=mode,
+                                       removestops=removestops)
+            ]
+            same_language = [k for k in memo if k[0] == self.language]
+            for old in same_language[: max(0, len(same_language) - RECORDED_VALUES + 1)]:
+                del memo[old]
+            memo[key] = found
+        return found
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
+                 **kwargs):
+        if not tokenize or start_pos or start_char or keeporiginal:
+            yield from self.analyzer(value, positions=positions, chars=chars,
+                                     keeporiginal=keeporiginal, removestops=removestops,
+                                     start_pos=start_pos, start_char=start_char,
+                                     tokenize=tokenize, mode=mode, **kwargs)
+            return
+        token = Token(positions=positions, chars=chars, removestops=removestops, mode=mode)
+        for text, pos, startchar, endchar, boost, stopped in self._recorded(
+                value, mode, removestops):
+            token.text, token.boost, token.stopped = text, boost, stopped
+            token.pos, token.startchar, token.endchar = pos, startchar, endchar
+            yield token
 
 
 def analyze(analyzer, text: str, mode: str = "query") -> list[str]:

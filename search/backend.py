@@ -168,8 +168,14 @@ class Backend(Protocol):
         the outbox rows go in the same commit; others pass None after their commit.
         """
 
-    def rebuild(self, batches: Iterable[list[SearchDocument]]) -> Iterator[int]:
-        """Build a fresh index from ``batches``, yielding progress; switch when complete."""
+    def rebuild(self, batches: Iterable[list[SearchDocument]],
+                processes: int = 1) -> Iterator[int]:
+        """Build a fresh index from ``batches``, yielding progress; switch when complete.
+
+        ``processes`` is how many worker processes the backend may start to
+        analyse documents in parallel (only from a command: the app's own
+        processes never fork workers).
+        """
 
     def search(self, scope: Scope, text: TextQuery, filters: Filters,
                page: PageRequest, facets: bool = True) -> Results:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import click
@@ -13,8 +14,11 @@ from flask.cli import with_appcontext
               help="documents loaded from the database per step")
 @click.option("--wait", default=600, show_default=True, type=click.IntRange(0, 86_400),
               help="seconds to wait for a running index writer")
+@click.option("--processes", default=os.cpu_count() or 1, show_default="CPU count",
+              type=click.IntRange(1, 64),
+              help="worker processes analysing documents (Whoosh backend)")
 @with_appcontext
-def reindex_command(batch_size: int, wait: int) -> None:
+def reindex_command(batch_size: int, wait: int, processes: int) -> None:
     """Rebuild the search index from the database, with a progress bar.
 
     Safe while the app runs: the old index serves until the new one is
@@ -27,7 +31,8 @@ def reindex_command(batch_size: int, wait: int) -> None:
     click.echo(f"Indexing {total} documents ({get_backend().name} backend)")
     with click.progressbar(length=total, label="Indexing", show_pos=True) as bar:
         try:
-            indexed = rebuild(batch_size=batch_size, progress=bar.update, wait=wait)
+            indexed = rebuild(batch_size=batch_size, progress=bar.update, wait=wait,
+                              processes=processes)
         except TimeoutError as error:
             raise click.ClickException(str(error)) from None
     elapsed = time.monotonic() - started

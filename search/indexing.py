@@ -188,20 +188,22 @@ def count_documents() -> int:
 
 
 def _rebuild_locked(backend: Backend, batch_size: int,
-                    progress: Callable[[int], None] | None) -> int:
-    indexed = sum(backend.rebuild(_all_batches(batch_size, progress)))
+                    progress: Callable[[int], None] | None, processes: int = 1) -> int:
+    indexed = sum(backend.rebuild(_all_batches(batch_size, progress), processes=processes))
     db.session.rollback()
     return indexed
 
 
 def rebuild(batch_size: int = REBUILD_BATCH, progress: Callable[[int], None] | None = None,
-            wait: float = 600.0) -> int:
+            wait: float = 600.0, processes: int = 1) -> int:
     """Rebuild the whole index from the database; the old one serves meanwhile.
 
     Waits up to ``wait`` seconds for a running drain to finish, then holds the
     writer lock: changes committed during the rebuild stay in the outbox and
     are applied to the new index right after the switch. Returns the number of
-    documents indexed.
+    documents indexed. ``processes`` > 1 lets the backend analyse in worker
+    processes; only commands pass it (a forked copy of a threaded server
+    process could inherit a lock held by another thread).
     """
     app = current_app._get_current_object()
     backend = get_backend(app)
@@ -210,7 +212,7 @@ def rebuild(batch_size: int = REBUILD_BATCH, progress: Callable[[int], None] | N
         with app.app_context(), backend.writer_lock(blocking=True, timeout=wait) as held:
             if not held:
                 raise TimeoutError("another process holds the search index lock")
-            indexed = _rebuild_locked(backend, batch_size, progress)
+            indexed = _rebuild_locked(backend, batch_size, progress, processes)
             _drain_locked(backend)
     finally:
         _draining.reset(token)

@@ -153,8 +153,12 @@ class PostgresBackend:
             self._upsert(connection, docs, utcnow())
             finalize(connection)
 
-    def rebuild(self, batches: Iterable[list[SearchDocument]]) -> Iterator[int]:
-        """Upsert everything in batches (the table serves meanwhile), then drop the rest."""
+    def rebuild(self, batches: Iterable[list[SearchDocument]],
+                processes: int = 1) -> Iterator[int]:
+        """Upsert everything in batches (the table serves meanwhile), then drop the rest.
+
+        ``processes`` is ignored: the terms are computed while loading.
+        """
         started = utcnow()
         for batch in batches:
             with db.engine.begin() as connection:

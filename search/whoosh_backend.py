@@ -42,11 +42,12 @@ from whoosh.index import LockError
 from whoosh.query import Or, Term
 from whoosh.util.times import datetime_to_long
 
-from search import whoosh_sets
+from search import whoosh_sets, whoosh_support
 from search.analysis import (
     FoldFilter,
     NormalizeFilter,
     PairAnalyzer,
+    SharedAnalysis,
     english_analyzer,
     fold,
     german_analyzer,
@@ -78,6 +79,12 @@ STORE_CHARS = 20_000        # stored for snippets; the whole body is indexed
 INDEX_CHARS = 1_000_000
 WRITER_TIMEOUT = 10.0
 WRITER_ATTEMPTS = 3
+# Per writer process: postings are sorted in memory up to this size, then spilled to
+# sorted runs on disk (every spilled posting is pickled and read back once more).
+REBUILD_MEMORY_MB = 512
+REBUILD_JOB_DOCS = 200  # documents per job file handed to a worker process
+
+whoosh_support.remember_missing_columns()
 FIELDS = whoosh_sets.TEXT_FIELDS
 
 
@@ -100,15 +107,15 @@ def schema() -> Schema:
         body=STORED,
         url=STORED,
         extra=STORED,
-        text_de=TEXT(analyzer=german_analyzer()),
-        text_en=TEXT(analyzer=english_analyzer()),
+        text_de=TEXT(analyzer=SharedAnalysis(german_analyzer(), "de")),
+        text_en=TEXT(analyzer=SharedAnalysis(english_analyzer(), "en")),
         # title terms alone: which matches have a query word in their title
         title_de=FieldType(Existence(), german_analyzer()),
         title_en=FieldType(Existence(), english_analyzer()),
         # terms at consecutive positions of text_de/text_en ("neu releas"): phrases
         # are found as bitmaps of these (see search.whoosh_sets.phrase_bitmap)
-        pairs_de=FieldType(Existence(), PairAnalyzer(german_analyzer())),
-        pairs_en=FieldType(Existence(), PairAnalyzer(english_analyzer())),
+        pairs_de=FieldType(Existence(), PairAnalyzer(SharedAnalysis(german_analyzer(), "de"))),
+        pairs_en=FieldType(Existence(), PairAnalyzer(SharedAnalysis(english_analyzer(), "en"))),
         # unstemmed words: the vocabulary of "did you mean"
         spell=TEXT(analyzer=RegexTokenizer(r"[^\W\d_]{3,30}") | LowercaseFilter(),
                    phrase=False),
@@ -228,13 +235,23 @@ class WhooshBackend:
         writer.commit()
         finalize(None)
 
-    def rebuild(self, batches: Iterable[list[SearchDocument]]) -> Iterator[int]:
-        """Write a complete new generation, then switch the pointer to it."""
+    def rebuild(self, batches: Iterable[list[SearchDocument]],
+                processes: int = 1) -> Iterator[int]:
+        """Write a complete new generation, then switch the pointer to it.
+
+        With ``processes`` > 1, Whoosh's multiprocessing writer analyses in that
+        many forked workers, each writing one segment of the new generation
+        (this process only loads and hands over documents).
+        """
         generation = self.dir.new_generation()
         writer = None
         try:
             ix = whoosh_index.create_in(str(generation), schema())
-            writer = ix.writer(limitmb=128)
+            if processes > 1:
+                writer = ix.writer(procs=processes, multisegment=True,
+                                   limitmb=REBUILD_MEMORY_MB, batchsize=REBUILD_JOB_DOCS)
+            else:
+                writer = ix.writer(limitmb=REBUILD_MEMORY_MB)
             for batch in batches:
                 for doc in batch:
                     writer.add_document(**fields(doc))

@@ -20,6 +20,34 @@ FIELDS = {"de": "text_de", "en": "text_en"}  # positions and frequencies: for sc
 log = logging.getLogger(__name__)
 
 
+def remember_missing_columns() -> None:
+    """Make Whoosh's per-document reader remember that a field has no lengths column.
+
+    Writing a segment asks the reader for each posting's field length; for a
+    field without lengths (IDs, keywords, ``Existence`` fields) Whoosh 2.7 then
+    checks the disk again, once per posting (a ``stat`` each: a quarter of the
+    time of a rebuild). A segment's files do not change once written, so the
+    answer "no such column" may be kept like the readers that are kept.
+    Idempotent.
+    """
+    from whoosh.codec import whoosh3
+
+    reader_class = whoosh3.W3PerDocReader
+    if getattr(reader_class, "_schwarm_remembers_missing", False):
+        return
+    looked_up = reader_class._cached_reader
+
+    def cached_reader(self, fieldname, column):
+        try:
+            return self._readers[fieldname]
+        except KeyError:
+            found = self._readers[fieldname] = looked_up(self, fieldname, column)
+            return found
+
+    reader_class._cached_reader = cached_reader
+    reader_class._schwarm_remembers_missing = True
+
+
 def _word_query(word: Word):
     return Or([Term(field, getattr(word, lang)) for lang, field in FIELDS.items()
                if getattr(word, lang)])

@@ -13,6 +13,8 @@ from whoosh.filedb.filestore import RamStorage
 from whoosh.qparser import MultifieldParser, OrGroup
 
 from search.analysis import (
+    PairAnalyzer,
+    SharedAnalysis,
     analyze,
     compound_parts,
     english_analyzer,
@@ -188,6 +190,37 @@ def test_fold():
 def test_analyzers_pickle_and_compare_equal():
     for make in (german_analyzer, english_analyzer):
         assert pickle.loads(pickle.dumps(make())) == make()
+    shared = SharedAnalysis(german_analyzer(), "de")
+    assert pickle.loads(pickle.dumps(shared)) == shared
+
+
+def _tokens(analyzer, text, **kwargs):
+    return [(t.text, t.pos, t.startchar, t.endchar, t.stopped)
+            for t in analyzer(text, positions=True, chars=True, **kwargs)]
+
+
+@pytest.mark.parametrize("mode", ["index", "query"])
+def test_shared_analysis_replays_exactly_what_the_analyzer_produces(mode):
+    texts = [DOCS["mitarbeiter"], "Die E-Mail-Adressen der Mitarbeiter*innen und the emails",
+             DOCS["kunde"], DOCS["mitarbeiter"]]
+    for language, make in (("de", german_analyzer), ("en", english_analyzer)):
+        shared, plain = SharedAnalysis(make(), language), make()
+        for text in texts:
+            expected = _tokens(plain, text, mode=mode)
+            assert _tokens(shared, text, mode=mode) == expected  # analysed
+            assert _tokens(shared, text, mode=mode) == expected  # replayed
+        for removestops in (True, False):
+            assert (_tokens(shared, DOCS["kunde"], mode=mode, removestops=removestops)
+                    == _tokens(plain, DOCS["kunde"], mode=mode, removestops=removestops))
+
+
+def test_pairs_over_shared_analysis_are_the_pairs_over_the_analyzer():
+    text = "Das neue Wissensmanagement ersetzt die alten E-Mail-Verteiler"
+    plain = PairAnalyzer(german_analyzer())
+    shared = PairAnalyzer(SharedAnalysis(german_analyzer(), "de"))
+    expected = analyze(plain, text, mode="index")
+    assert expected and analyze(shared, text, mode="index") == expected
+    assert analyze(shared, text, mode="index") == expected
 
 
 # --- Measurements -------------------------------------------------------------------

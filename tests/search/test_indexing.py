@@ -253,3 +253,27 @@ def test_long_posting_lists_and_deletions_are_counted_exactly(world, docs):
     backend.apply([], [f"post:m{i}" for i in range(0, 300, 3)], lambda connection=None: None)
     assert services.search(world.carla, "Langer").total == 200
     assert services.search(world.carla, "Beitrag", sort="date").items[0]["id"] == "m299"
+
+
+def test_whoosh_remembers_that_a_field_has_no_lengths_column(monkeypatch):
+    """Writing a segment asks for field lengths per posting; a field without a
+    lengths column must not cost a look at the disk each time."""
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.filedb.filestore import RamStorage
+
+    from search import whoosh_support
+
+    whoosh_support.remember_missing_columns()
+    storage = RamStorage()
+    ix = storage.create_index(Schema(key=ID(stored=True), body=TEXT))
+    with ix.writer() as writer:
+        writer.add_document(key="a", body="eins zwei drei")
+    lengths = ix.reader()._perdoc
+    files = lengths._storage
+    looks = []
+    monkeypatch.setattr(files, "file_exists",
+                        lambda name, seen=files.file_exists: looks.append(name) or seen(name))
+    for _ in range(50):
+        assert lengths.doc_field_length(0, "key") == 0
+        assert lengths.doc_field_length(0, "body") == 3
+    assert len(looks) <= 2

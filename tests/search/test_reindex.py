@@ -71,3 +71,32 @@ def test_whoosh_rebuild_switches_generations_atomically(app, world, docs):
     # the live one and the one before stay (a process may still read it)
     assert not first.exists() and second.exists() and third.exists()
     assert keys(services.search(world.carla, "Inhalt")) == {"page:p"}
+
+
+@pytest.mark.parametrize("backend", ["whoosh"])
+def test_whoosh_rebuild_in_worker_processes_finds_the_same_as_in_one(app, world, docs):
+    for i in range(12):
+        docs.add("page", f"p{i}", f"Handbuch {i}", f"Kapitel {i} über Datenschutz"
+                 + (" und Wissensmanagement" if i % 3 == 0 else ""))
+    docs.add("page", "secret", "Vorstand", "Datenschutz intern", group=world.board.id)
+    queries = ["Datenschutz", "Wissen", "\"Kapitel über Datenschutz\"", "Vorstand"]
+
+    def found(viewer):
+        return [keys(services.search(viewer, q)) for q in queries]
+
+    assert indexing.rebuild(processes=1) == indexing.rebuild(processes=2)
+    two = found(world.carla), found(world.ben)
+    indexing.rebuild(processes=1)
+    assert (found(world.carla), found(world.ben)) == two
+    assert len(two[0][0]) == 12 and len(two[1][0]) == 13  # the board page only for ben
+    assert len(two[0][1]) == 4
+    assert len(two[0][2]) == 10  # "Kapitel 10 über", "Kapitel 11 über": not the phrase
+    assert two[0][3] == set() and "page:secret" in two[1][3]
+
+
+def test_reindex_takes_a_number_of_processes(app, world, docs, runner):
+    docs.add("page", "p", "Handbuch", "Kapitel über Datenschutz")
+    result = runner.invoke(args=["reindex", "--processes", "2"])
+    assert result.exit_code == 0, result.output
+    assert keys(services.search(world.carla, "Datenschutz")) == {"page:p"}
+    assert runner.invoke(args=["reindex", "--processes", "0"]).exit_code != 0
