@@ -194,15 +194,20 @@ class WhooshBackend:
         return ix
 
     def is_ready(self) -> bool:
+        """The live index opens and reads. Checked once per opened generation: opening
+        every segment for each drain cost more than the drain's own work."""
         ix = self._index()
         if ix is None:
             return False
+        if getattr(ix, "_schwarm_verified", False):
+            return True
 
         def check():
             with ix.searcher():
                 return True
 
         if quietly(check):
+            ix._schwarm_verified = True
             return True
         self._indexes = {}
         return False
@@ -231,8 +236,13 @@ class WhooshBackend:
                 writer.update_document(**fields(doc))
         except BaseException:
             writer.cancel()
+            self._indexes = {}  # reopened and checked again before the next drain
             raise
-        writer.commit()
+        try:
+            writer.commit()
+        except BaseException:
+            self._indexes = {}
+            raise
         finalize(None)
 
     def rebuild(self, batches: Iterable[list[SearchDocument]],

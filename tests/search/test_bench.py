@@ -19,3 +19,10 @@ def test_benchmark_smoke(tmp_path):
     assert json.loads(target.read_text())["results"] == rows
     if len(rows) == 2:  # same analysis, same permissions: both engines find the same
         assert rows[0]["mean_hits"] == rows[1]["mean_hits"]
+
+
+def test_growth_compares_the_largest_size_with_100k_per_backend():
+    rows = [{"backend": "whoosh", "documents": n, "query_p95_ms": p95}
+            for n, p95 in ((10_000, 5.0), (100_000, 20.0), (1_000_000, 50.0))]
+    rows.append({"backend": "postgres", "documents": 100_000, "query_p95_ms": 9.0})
+    assert search_bench.growth(rows) == {"whoosh 1000000/100000": 2.5}
