@@ -29,7 +29,7 @@ from pathlib import Path
 from flask import Flask, Response
 
 from bench import plot
-from bench.instance import bench_app, ensure_instance
+from bench.instance import bench_app, ensure_instance, indexer_process
 from schwarm.demo_data import DEMO_PASSWORD
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -155,6 +155,13 @@ def measure_scale(folder: Path, posts: int, seed: int, iterations: int, warmup: 
                   quiet: bool = False) -> dict:
     """Generate (or reuse) an instance of ``posts`` posts and time every endpoint."""
     info = ensure_instance(folder, posts, seed, quiet=quiet)
+    # as under `schwarm serve`: index commits happen in the indexer process
+    with indexer_process(folder):
+        results = _measure(folder, iterations, warmup, quiet)
+    return {"posts": posts, "instance": info, "endpoints": results}
+
+
+def _measure(folder: Path, iterations: int, warmup: int, quiet: bool) -> dict[str, dict]:
     app = bench_app(folder)
     targets = Targets(app)
     client = app.test_client()
@@ -189,7 +196,7 @@ def measure_scale(folder: Path, posts: int, seed: int, iterations: int, warmup: 
 
         db.session.remove()
         db.engine.dispose()
-    return {"posts": posts, "instance": info, "endpoints": results}
+    return results
 
 
 def _caller(client, headers, method, path, targets, counter):

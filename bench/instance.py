@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +90,36 @@ def ensure_instance(folder: Path, posts: int, seed: int, database: str | None = 
 
         db.engine.dispose()
     return info
+
+
+@contextmanager
+def indexer_process(folder: Path, database: str | None = None,
+                    ready_seconds: float = 60.0) -> Iterator[subprocess.Popen]:
+    """The search indexer as ``schwarm serve`` runs it, on the instance in ``folder``.
+
+    Measured requests then answer as they do in production: the index commits
+    run in this process, not in the measured one.
+    """
+    from search.indexer import HEARTBEAT, STALE_SECONDS
+
+    env = {**os.environ, "SCHWARM_INSTANCE": str(folder)}
+    env.pop("DATABASE_URL", None)
+    if database:
+        env["DATABASE_URL"] = database
+    process = subprocess.Popen([sys.executable, "-m", "search.indexer"], env=env,
+                               cwd=Path(__file__).resolve().parent.parent)
+    beat = folder / HEARTBEAT
+    try:
+        deadline = time.monotonic() + ready_seconds
+        while not (beat.exists() and time.time() - beat.stat().st_mtime < STALE_SECONDS):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the search indexer did not start")
+            time.sleep(0.05)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -143,7 +143,8 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(workers), "--timeout", "60", "--graceful-timeout", "10",
-             "schwarm:create_app()"],
+             # as `schwarm serve`: JSON logs and the search indexer beside the workers
+             "--config", "python:schwarm.serving", "schwarm:create_app()"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 60.0) -> None:

@@ -136,8 +136,9 @@ def serve_command(host, port, workers, timeout):
         "--workers", str(workers),
         "--timeout", str(timeout),
         "--graceful-timeout", "20",
-        # JSON logs (access to stdout) with ?token= secrets redacted.
-        "--config", "python:schwarm.logs",
+        # JSON logs (access to stdout) with ?token= secrets redacted, and the
+        # search indexer process beside the workers.
+        "--config", "python:schwarm.serving",
         "--forwarded-allow-ips", "127.0.0.1",
         "schwarm:create_app()",
     ]

@@ -10,7 +10,8 @@ How it fits together:
   transaction; after commit (on a background thread for requests,
   ``background.py``) one writer (a non-blocking lock) asks the
   registered loaders for the current documents and applies them; rows are
-  deleted only after the index commit. ``schwarm reindex`` rebuilds from the
+  deleted only after the index commit; under ``schwarm serve`` an indexer
+  process does the draining for all workers (``indexer.py``). ``schwarm reindex`` rebuilds from the
   database while the old index serves. Users and groups are enqueued by a
   session listener (``loaders.py``) because the core does not import search.
 * **Queries** (``query.py``): documented fields only (``author:``, ``tag:``,
@@ -91,8 +92,12 @@ def _after_commit() -> None:
         return
     if has_request_context() and config.get("SEARCH_DRAIN_IN_BACKGROUND", True):
         from search.background import drainer
+        from search.indexer import indexer_alive
 
-        drainer(current_app._get_current_object()).wake()
+        app = current_app._get_current_object()
+        if indexer_alive(app):
+            return  # the indexer process polls the outbox (``indexer.py``)
+        drainer(app).wake()
     else:
         drain()
 
@@ -143,3 +148,4 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("schwarm.init_hooks", []).append(_init_hook)
     app.before_request(_replay_once)
     app.cli.add_command(cli.reindex_command)
+    app.cli.add_command(cli.indexer_command)

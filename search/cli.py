@@ -37,3 +37,26 @@ def reindex_command(batch_size: int, wait: int, processes: int) -> None:
             raise click.ClickException(str(error)) from None
     elapsed = time.monotonic() - started
     click.echo(f"Indexed {indexed} documents in {elapsed:.1f} s")
+
+
+@click.command("indexer")
+@with_appcontext
+def indexer_command() -> None:
+    """Drain the search outbox until stopped (Ctrl-C or SIGTERM).
+
+    ``schwarm serve`` starts one itself; run this beside another WSGI server
+    so its workers leave index commits to this process (see search/indexer.py).
+    """
+    import signal
+    import threading
+
+    from flask import current_app
+
+    from search.indexer import run
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo("Indexer running; Ctrl-C stops it")
+    applied = run(current_app._get_current_object(), stop)
+    click.echo(f"Indexer stopped after applying {applied} outbox rows")

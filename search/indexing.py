@@ -117,7 +117,8 @@ def _drain_locked(backend: Backend, batch: int = DRAIN_BATCH) -> int:
             return done
 
 
-def _has_rows() -> bool:
+def has_waiting_rows() -> bool:
+    """Whether the outbox holds rows of a registered type (ends its read transaction)."""
     known = sorted(document_types())
     found = db.session.scalar(select(exists().where(IndexOutbox.doc_type.in_(known))))
     db.session.rollback()
@@ -152,7 +153,7 @@ def _drain_loop(backend: Backend) -> int:
             if not backend.is_ready():
                 _rebuild_locked(backend, REBUILD_BATCH, None)
             done += _drain_locked(backend)
-        if not (backend.take_pending() and _has_rows()):
+        if not (backend.take_pending() and has_waiting_rows()):
             return done
 
 
