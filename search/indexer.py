@@ -100,8 +100,10 @@ def main() -> None:
     """``python -m search.indexer``: the process ``schwarm serve`` starts (same
     environment as the workers: ``SCHWARM_INSTANCE``, ``DATABASE_URL``, ...)."""
     from schwarm import create_app
+    from search.analysis import compound_parts
 
     app = create_app()
+    compound_parts("wissensmanagement")  # load the splitter's tables (2 s) before the first post
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -146,3 +146,19 @@ def test_supervisor_restarts_a_dead_indexer_and_stops_it_for_good():
     assert second.poll() is not None
     time.sleep(1.5)  # longer than RESTART_SECONDS: nothing new was started
     assert supervisor.process is second
+
+
+def test_serve_hooks_start_and_stop_the_indexer_unless_switched_off(monkeypatch):
+    from schwarm import serving
+
+    started = []
+    monkeypatch.setattr(serving.IndexerSupervisor, "start", lambda self: started.append(self))
+    monkeypatch.setenv("SCHWARM_INDEXER", "0")
+    monkeypatch.setattr(serving, "_supervisor", None)
+    serving.when_ready(None)
+    assert started == [] and serving._supervisor is None
+    monkeypatch.setenv("SCHWARM_INDEXER", "1")
+    serving.when_ready(None)
+    assert started == [serving._supervisor]
+    serving.on_exit(None)  # never started a process: nothing to stop
+    assert serving._supervisor._stopping.is_set()
