@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select, union
+from sqlalchemy import ColumnElement, Select, and_, func, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from schwarm import access, markup
@@ -97,9 +97,12 @@ def parse_scope(viewer: Any, raw: str | None) -> Scope:
                   code="invalid_scope")
 
 
-def _live(viewer: Any, stmt: Select) -> Select:
-    return stmt.where(Post.deleted_at.is_(None),
-                      access.unhidden_group_filter(viewer, Post.group_id))
+def _live_condition(viewer: Any) -> ColumnElement[bool]:
+    return and_(Post.deleted_at.is_(None), access.unhidden_group_filter(viewer, Post.group_id))
+
+
+def _live(viewer: Any, stmt: Select, condition: ColumnElement[bool] | None = None) -> Select:
+    return stmt.where(_live_condition(viewer) if condition is None else condition)
 
 
 def _window(stmt: Select, column: Any, before: int | None, after: int | None) -> Select:
@@ -146,8 +149,11 @@ def _home_sources(viewer: Any, before: int | None, after: int | None,
         int(k) for k in followed.get(FOLLOW_GROUP, []) if k.isdigit()}
     tags = followed.get(FOLLOW_TAG, [])
 
+    # built once: the home stream has a source per followed person, group and tag
+    live = _live_condition(viewer)
+
     def newest(stmt: Select, column: Any) -> Select:
-        return _window(_live(viewer, stmt), column, before, after).order_by(
+        return _window(_live(viewer, stmt, live), column, before, after).order_by(
             column.desc()).limit(limit)
 
     sources = [*(newest(select(Post.id).where(condition), Post.id)
