@@ -19,7 +19,8 @@ way does not fit a 50 ms budget at 100k documents. So:
   :data:`SCORE_ALL` documents match, the candidates are the matches with a
   query word in their title plus the :data:`RECENT_WINDOW` newest matches —
   so for very common words, relevance is computed among title matches and
-  recent documents (exact below that size). Documented in ``search/__init__``.
+  recent documents (exact below that size). The windows count across all
+  segments of the index. Documented in ``search/__init__``.
 
 Caches are per process: term bitmaps are bounded by :data:`CACHE_BYTES`;
 column lists are kept for the live segments only.
@@ -381,15 +382,34 @@ def newest_of(reader, bitmap: int, count: int) -> list[int]:
     return out
 
 
-def candidates(reader, found: int, text: TextQuery) -> list[int]:
-    """What the scorer looks at: every match, or for very many, the newest title
-    matches and the newest matches."""
-    if found.bit_count() <= backend.SCORE_ALL:
-        return bitmap_ids(found)
-    titled = found & title_bitmap(reader, text)
-    chosen = set(newest_of(reader, titled, backend.TITLE_WINDOW)) if titled else set()
-    chosen.update(newest_of(reader, found, backend.RECENT_WINDOW))
-    return sorted(chosen)
+def _newest_across(per_segment, bitmaps: list[int], count: int) -> list[tuple[int, int]]:
+    """The ``count`` newest (segment index, docnum) of per-segment ``bitmaps``."""
+    newest = []
+    for index, ((reader, _found, _offset, _leaf), bitmap) in enumerate(
+            zip(per_segment, bitmaps, strict=True)):
+        if bitmap:
+            created = columns(reader)["created"]
+            newest += [(created[d], index, d) for d in newest_of(reader, bitmap, count)]
+    newest.sort(reverse=True)
+    return [(index, docnum) for _, index, docnum in newest[:count]]
+
+
+def candidates(per_segment, text: TextQuery) -> list[list[int]]:
+    """What the scorer looks at, per segment: every match, or when more than
+    ``SCORE_ALL`` match in all segments together, the ``TITLE_WINDOW`` newest
+    title matches and the ``RECENT_WINDOW`` newest matches of all segments (the
+    windows are the index's, not each segment's: a rebuild in several processes
+    leaves several large segments)."""
+    founds = [found for _reader, found, _offset, _leaf in per_segment]
+    if sum(found.bit_count() for found in founds) <= backend.SCORE_ALL:
+        return [bitmap_ids(found) if found else [] for found in founds]
+    titled = [found & title_bitmap(reader, text) if found else 0
+              for reader, found, _offset, _leaf in per_segment]
+    chosen: list[set[int]] = [set() for _ in per_segment]
+    for bitmaps, window in ((titled, backend.TITLE_WINDOW), (founds, backend.RECENT_WINDOW)):
+        for index, docnum in _newest_across(per_segment, bitmaps, window):
+            chosen[index].add(docnum)
+    return [sorted(each) for each in chosen]
 
 
 def top_scored(ranking: Callable[[object, int], object], per_segment, text: TextQuery,
@@ -404,12 +424,13 @@ def top_scored(ranking: Callable[[object, int], object], per_segment, text: Text
     weakest are skipped by block quality (Whoosh's own top-N optimisation).
     """
     heap: list[tuple[float, int]] = []
-    for reader, found, offset, leaf in per_segment:
-        if not found:
+    for (reader, found, offset, leaf), chosen in zip(per_segment, candidates(per_segment, text),
+                                                      strict=True):
+        if not chosen:
             continue
         matcher = ranking(reader, found).matcher(leaf, leaf.context())
         quality = matcher.supports_block_quality()
-        for docnum in candidates(reader, found, text):
+        for docnum in chosen:
             if not matcher.is_active():
                 break
             if quality and len(heap) >= count:

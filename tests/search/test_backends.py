@@ -320,3 +320,32 @@ def test_very_broad_queries_rank_title_matches_and_recent_documents(world, docs,
     assert page.total == 13  # totals and facets stay exact
     assert page.items[0]["id"] == "title"
     assert len(page.items) == 3 and page.next_cursor
+
+
+def test_broad_query_windows_are_the_whole_index_not_each_segment(world, docs, monkeypatch,
+                                                                   backend):
+    """A rebuild in several processes leaves several large segments; the windows of
+    the newest matches still count across all of them."""
+    from search import backend as search_backend
+    from search import indexing
+
+    monkeypatch.setattr(search_backend, "SCORE_ALL", 5)
+    monkeypatch.setattr(search_backend, "RECENT_WINDOW", 3)
+    monkeypatch.setattr(search_backend, "TITLE_WINDOW", 1)
+    if backend == "whoosh":  # every commit its own segment: none are merged
+        from whoosh.writing import SegmentWriter
+
+        commit = SegmentWriter.commit
+        monkeypatch.setattr(SegmentWriter, "commit",
+                            lambda self, *args, **kwargs: commit(self, merge=False))
+    docs.add("page", "title", "Inventur", "Zählung im Lager.",
+             created_at=BASE_TIME - timedelta(days=300))
+    for i in range(12):
+        docs.add("post", f"b{i:02}", "", f"Heute ist Inventur im Lager Nummer {i}.")
+    if backend == "whoosh":
+        with indexing.get_backend()._searcher() as searcher:
+            assert len(searcher.leaf_searchers()) > 3
+    page = services.search(world.carla, "Inventur", limit=20)
+    assert page.total == 13
+    assert [item["id"] for item in page.items][0] == "title"
+    assert {item["id"] for item in page.items} == {"title", "b11", "b10", "b09"}
