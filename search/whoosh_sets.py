@@ -35,6 +35,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from itertools import accumulate, chain, pairwise
 
+import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.formats import Positions
 from whoosh.reading import TermNotFound
@@ -51,7 +52,6 @@ PREFIX_TERMS = 300  # words a search-as-you-type prefix may expand to
 TEXT_FIELDS = {"de": "text_de", "en": "text_en"}
 PAIR_FIELDS = {"de": "pairs_de", "en": "pairs_en"}
 TITLE_FIELDS = {"de": "title_de", "en": "title_en"}
-_BITS = tuple(tuple(j for j in range(8) if byte >> j & 1) for byte in range(256))
 _lock = threading.Lock()
 _bitmaps: OrderedDict[tuple, int] = OrderedDict()
 _cached_bytes = 0
@@ -60,21 +60,31 @@ _columns: dict[str, dict] = {}
 
 def to_bitmap(ids: Iterable[int], size: int) -> int:
     """A bitmap (int) with the bits of ``ids`` set."""
-    buffer = bytearray((size + 7) // 8)
-    for docnum in ids:
-        buffer[docnum >> 3] |= 1 << (docnum & 7)
-    return int.from_bytes(buffer, "little")
+    if not isinstance(ids, np.ndarray):
+        ids = np.fromiter(ids, dtype=np.int64)
+    flags = np.zeros(max(size, 1), dtype=bool)
+    flags[ids] = True
+    return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
+
+
+def bitmap_flags(bitmap: int, size: int) -> np.ndarray:
+    """``bitmap`` as a boolean array of ``size`` entries (bits beyond it are ignored)."""
+    raw = bitmap.to_bytes((bitmap.bit_length() + 7) // 8, "little")
+    flags = np.zeros(size, dtype=bool)
+    bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little").view(bool)
+    flags[:min(size, len(bits))] = bits[:size]
+    return flags
+
+
+def bitmap_array(bitmap: int) -> np.ndarray:
+    """The set bits of ``bitmap``, ascending, as an array."""
+    raw = bitmap.to_bytes((bitmap.bit_length() + 7) // 8, "little")
+    return np.flatnonzero(np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little"))
 
 
 def bitmap_ids(bitmap: int) -> list[int]:
     """The set bits of ``bitmap``, ascending."""
-    out: list[int] = []
-    raw = bitmap.to_bytes((bitmap.bit_length() + 7) // 8, "little")
-    for index, byte in enumerate(raw):
-        if byte:
-            base = index << 3
-            out += [base + bit for bit in _BITS[byte]]
-    return out
+    return bitmap_array(bitmap).tolist()
 
 
 def _size(reader) -> int:
@@ -153,11 +163,26 @@ def columns(reader) -> dict:
             "author": read("author"),
             "tag": [tuple(v.split(",")) if v else () for v in read("tagset")],
             "created": created,
-            "newest": sorted(range(len(created)), key=created.__getitem__, reverse=True),
         }
+        found["created_array"] = np.array(created, dtype=np.int64)
+        # newest first; equal times in ascending docnum order
+        found["newest_array"] = np.argsort(-found["created_array"], kind="stable")
+        for name in ("type", "group", "author"):
+            found[f"{name}_codes"] = _codes(found[name])
+        found["tag_codes"] = _codes(list(chain.from_iterable(found["tag"])))
+        found["tag_docs"] = np.repeat(np.arange(len(created), dtype=np.int64),
+                                      [len(tags) for tags in found["tag"]])
         with _lock:
             _columns[segment_id] = found
     return found
+
+
+def _codes(values: list[str]) -> tuple[list[str], np.ndarray]:
+    """(distinct values, code of each entry): what ``np.bincount`` counts."""
+    index: dict[str, int] = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int32,
+                        count=len(values))
+    return list(index), codes
 
 
 def forget_columns(keep: Iterable[str]) -> None:
@@ -345,11 +370,13 @@ def matching(reader, text: TextQuery, filters: Filters, scope: Scope) -> int:
     for word in text.excluded:
         found &= ~_word(reader, word, TEXT_FIELDS)
     if found and (filters.since or filters.until):
-        created = columns(reader)["created"]
-        low = datetime_to_long(filters.since) if filters.since else None
-        high = datetime_to_long(filters.until) if filters.until else None
-        found = to_bitmap((d for d in bitmap_ids(found) if (low is None or created[d] >= low)
-                           and (high is None or created[d] < high)), _size(reader))
+        created = columns(reader)["created_array"]
+        ids = bitmap_array(found)
+        if filters.since:
+            ids = ids[created[ids] >= datetime_to_long(filters.since)]
+        if filters.until:
+            ids = ids[created[ids] < datetime_to_long(filters.until)]
+        found = to_bitmap(ids, _size(reader))
     return found
 
 
@@ -369,17 +396,30 @@ def newest_of(reader, bitmap: int, count: int) -> list[int]:
     """Up to ``count`` documents of ``bitmap``, newest first."""
     if not bitmap:
         return []
+    cols = columns(reader)
     if bitmap.bit_count() <= 20 * count:  # few: sort them; many: walk the newest first
-        created = columns(reader)["created"]
-        return sorted(bitmap_ids(bitmap), key=created.__getitem__, reverse=True)[:count]
-    raw = bitmap.to_bytes((bitmap.bit_length() + 7) // 8, "little")
-    out = []
-    for docnum in columns(reader)["newest"]:
-        if docnum >> 3 < len(raw) and raw[docnum >> 3] >> (docnum & 7) & 1:
-            out.append(docnum)
-            if len(out) >= count:
-                break
+        ids = bitmap_array(bitmap)
+        return ids[np.argsort(-cols["created_array"][ids], kind="stable")][:count].tolist()
+    out: list[int] = []
+    for chunk in _newest_matches(cols, bitmap):
+        out += chunk[:count - len(out)].tolist()
+        if len(out) >= count:
+            break
     return out
+
+
+NEWEST_CHUNK = 65536
+
+
+def _newest_matches(cols: dict, bitmap: int) -> Iterable[np.ndarray]:
+    """The documents of ``bitmap``, newest first, a chunk of the newest list at a time."""
+    newest = cols["newest_array"]
+    flags = bitmap_flags(bitmap, len(newest))
+    for start in range(0, len(newest), NEWEST_CHUNK):
+        chunk = newest[start:start + NEWEST_CHUNK]
+        chosen = chunk[flags[chunk]]
+        if len(chosen):
+            yield chosen
 
 
 def _newest_across(per_segment, bitmaps: list[int], count: int) -> list[tuple[int, int]]:
@@ -476,12 +516,19 @@ def newest(per_segment, limit: int, after: tuple[int, str] | None,
 
 def _newest_stream(cols: dict, found: int, offset: int, after):
     """(created, global docnum) of one segment's matches, newest first."""
-    created = cols["created"]
-    raw = found.to_bytes((found.bit_length() + 7) // 8, "little")
-    for docnum in cols["newest"]:
-        if docnum >> 3 < len(raw) and raw[docnum >> 3] >> (docnum & 7) & 1 and (
-                after is None or created[docnum] <= after[0]):
-            yield created[docnum], docnum + offset
+    created = cols["created_array"]
+    for chunk in _newest_matches(cols, found):
+        stamps = created[chunk]
+        if after is not None:
+            keep = stamps <= after[0]
+            chunk, stamps = chunk[keep], stamps[keep]
+        yield from zip(stamps.tolist(), (chunk + offset).tolist(), strict=True)
+
+
+def _count(counter: Counter, values: list[str], codes: np.ndarray) -> None:
+    if len(codes):
+        counts = np.bincount(codes, minlength=len(values))
+        counter.update({values[i]: int(counts[i]) for i in np.flatnonzero(counts)})
 
 
 def facet_counts(per_segment) -> dict[str, list[tuple[str, int]]]:
@@ -490,11 +537,15 @@ def facet_counts(per_segment) -> dict[str, list[tuple[str, int]]]:
     for reader, found, _offset, _leaf in per_segment:
         if not found:
             continue
-        ids = bitmap_ids(found)
         cols = columns(reader)
+        ids = bitmap_array(found)
         for name in ("type", "group", "author"):
-            counters[name].update(map(cols[name].__getitem__, ids))
-        counters["tag"].update(chain.from_iterable(map(cols["tag"].__getitem__, ids)))
+            values, codes = cols[f"{name}_codes"]
+            _count(counters[name], values, codes[ids])
+        values, codes = cols["tag_codes"]
+        if len(codes):
+            flags = bitmap_flags(found, len(cols["created"]))
+            _count(counters["tag"], values, codes[flags[cols["tag_docs"]]])
     out = {}
     for name, counter in counters.items():
         items = [(value, n) for value, n in counter.items()
