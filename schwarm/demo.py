@@ -194,6 +194,7 @@ class _World:
         self.slugs: dict[int, str] = {}
         self.by_id: dict[int, tuple[int, str, str]] = {}
         self.user_ids: list[int] = []
+        self.experts: dict[str, list[int]] = {}  # tag -> user ids, in the order of joining
         self.next_page_id = 0
 
     # --- people and groups ---------------------------------------------------------------
@@ -233,6 +234,7 @@ class _World:
                 "active": True, "created_at": joined})
             for tag in rng.sample(data.TAGS, rng.randint(1, 3)):
                 self.writer.add(UserExpertise.__table__, {"user_id": uid, "tag": tag})
+                self.experts.setdefault(tag, []).append(uid)
             self.writer.add(Activity.__table__, {
                 "actor_id": uid, "verb": "joined", "object_type": "user", "object_id": str(uid),
                 "text": shown, "url": f"/u/{username}", "created_at": joined})
@@ -382,11 +384,34 @@ class _World:
             "actor_id": author_id, "verb": "asked" if kind == "question" else "posted",
             "object_type": "post", "object_id": str(pid), "group_id": group_id,
             "text": text.summary[:500], "url": url, "created_at": created})
+        if kind == "question":
+            self._question(pid, author_id, text.tags, viewers, created,
+                           row["accepted_comment_id"])
         for uid in text.mention_ids:
             w.add(PostMention.__table__, {"post_id": pid, "user_id": uid})
             if uid != author_id:
                 self._notify(uid, "mention", author_id, "post", pid, group_id, url,
                              f"{author_name} mentioned you: “{text.summary[:80]}”", created)
+
+    def _question(self, pid, author_id, tags, viewers, created, accepted) -> None:
+        """What asking does besides the post: the experts of its tags who may see it
+        are told (a few per tag), and its state says when an answer was accepted.
+        Derived from ids, not drawn: the rest of the content stays as it was."""
+        from questions.models import EXPERT, QuestionRouting, QuestionState
+
+        told: set[int] = set()
+        for tag in tags:
+            experts = [uid for uid in self.experts.get(tag, ()) if uid != author_id
+                       and (viewers is None or uid in viewers)]
+            told.update(experts[pid % max(1, len(experts) - 2):][:3])
+        for uid in sorted(told):
+            self.writer.add(QuestionRouting.__table__, {
+                "post_id": pid, "user_id": uid, "reason": EXPERT, "created_at": created})
+        first_answer = created + timedelta(minutes=7)  # see _comments
+        self.writer.add(QuestionState.__table__, {
+            "post_id": pid,
+            "first_accepted_at": first_answer + timedelta(hours=1 + pid % 47)
+            if accepted else None})
 
     def _comments(self, i, pid, author_id, group_id, text, kind, created, viewers) -> list[int]:
         from schwarm.activities import Activity

@@ -180,3 +180,31 @@ def test_cli_command(app, runner):
     assert again.exit_code != 0 and "demo content already" in again.output
     bad = runner.invoke(args=["demo", "--scale", "enormous"])
     assert bad.exit_code != 0 and "scale" in bad.output
+
+
+def test_questions_are_routed_to_experts_and_have_their_state(demo):
+    """As asking through the app would leave them: analytics and "routed to me" work."""
+    from questions.models import QuestionRouting, QuestionState
+    from schwarm.accounts.models import UserExpertise
+
+    questions = db.session.scalars(select(Post).where(Post.kind == "question")).all()
+    states = {s.post_id: s for s in db.session.scalars(select(QuestionState))}
+    assert set(states) == {q.id for q in questions}
+    accepted = [q for q in questions if q.accepted_comment_id]
+    assert accepted and all(states[q.id].first_accepted_at > q.created_at for q in accepted)
+    assert all(states[q.id].first_accepted_at is None for q in questions
+               if not q.accepted_comment_id)
+    expertise = {}
+    for row in db.session.scalars(select(UserExpertise)):
+        expertise.setdefault(row.user_id, set()).add(row.tag)
+    by_id = {q.id: q for q in questions}
+    routes = db.session.scalars(select(QuestionRouting)).all()
+    assert routes
+    for route in routes:
+        question = by_id[route.post_id]
+        assert route.user_id != question.author_id
+        assert expertise[route.user_id] & set(question.tags)
+        if question.group_id is not None and question.group.visibility == "private":
+            assert db.session.scalar(select(Membership.user_id).where(
+                Membership.group_id == question.group_id,
+                Membership.user_id == route.user_id)) is not None
