@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from schwarm import access, activities
@@ -272,6 +272,35 @@ def list_groups(viewer, *, mine: bool = False) -> list[tuple[Group, int, str | N
         ).all()
     ) if access.is_signed_in(viewer) else {}
     return [(group, count, roles.get(group.id)) for group, count in db.session.execute(stmt)]
+
+
+def member_count(group: Group) -> int:
+    """How many people are in ``group``."""
+    return db.session.scalar(
+        select(func.count()).select_from(Membership).where(Membership.group_id == group.id)) or 0
+
+
+def members_page(group: Group, *, after: tuple[str, int] | None = None,
+                 limit: int = 100) -> list[tuple[User, str]]:
+    """Members and their roles by display name (then id), after the ``after`` key
+    (display name, user id): keyset pages for groups of thousands."""
+    stmt = (select(User, Membership.role).join(Membership, Membership.user_id == User.id)
+            .where(Membership.group_id == group.id))
+    if after is not None:
+        name, user_id = after
+        stmt = stmt.where(or_(User.display_name > name,
+                              and_(User.display_name == name, User.id > user_id)))
+    rows = db.session.execute(stmt.order_by(User.display_name, User.id).limit(limit))
+    return [(user, role) for user, role in rows]
+
+
+def first_members(group: Group, limit: int) -> list[tuple[User, str]]:
+    """Owners, then other members by name: at most ``limit`` (the group page's list)."""
+    rows = db.session.execute(
+        select(User, Membership.role).join(Membership, Membership.user_id == User.id)
+        .where(Membership.group_id == group.id)
+        .order_by(Membership.role.desc(), User.display_name, User.id).limit(limit))
+    return [(user, role) for user, role in rows]
 
 
 def members(group: Group) -> list[tuple[User, str]]:

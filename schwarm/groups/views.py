@@ -55,6 +55,10 @@ def create():
                            form=form, mine=False), 400
 
 
+MEMBERS_ON_GROUP_PAGE = 30
+MEMBERS_PER_PAGE = 100
+
+
 @bp.get("/groups/<slug>")
 @login_required
 def show(slug: str):
@@ -63,11 +67,39 @@ def show(slug: str):
     membership = db.session.get(Membership, (group.id, current_user.id)) if role else None
     sections = [provider(current_user, group) for provider in GROUP_SECTIONS]
     return render_template(
-        "groups/show.html", group=group, role=role, members=services.members(group),
+        "groups/show.html", group=group, role=role,
+        members=services.first_members(group, MEMBERS_ON_GROUP_PAGE),
+        member_count=services.member_count(group),
         confirm=ConfirmForm(), member_form=MemberForm(),
         notify_form=NotifyForm(notify_all=membership.notify_all if membership else False),
         can_admin=access.can_administer_group(current_user, group),
         sections=[s for s in sections if s])
+
+
+@bp.get("/groups/<slug>/members")
+@login_required
+def members(slug: str):
+    """Every member, by name, in keyset pages (``?after=<cursor>``)."""
+    group = _group_or_404(slug)
+    after = _member_cursor(request.args.get("after"))
+    rows = services.members_page(group, after=after, limit=MEMBERS_PER_PAGE + 1)
+    more = len(rows) > MEMBERS_PER_PAGE
+    rows = rows[:MEMBERS_PER_PAGE]
+    next_cursor = f"{rows[-1][0].id}:{rows[-1][0].display_name}" if more else None
+    return render_template("groups/members.html", group=group, members=rows,
+                           member_count=services.member_count(group),
+                           can_admin=access.can_administer_group(current_user, group),
+                           next_cursor=next_cursor)
+
+
+def _member_cursor(raw: str | None) -> tuple[str, int] | None:
+    """``<user id>:<display name>`` -> (display name, user id); a bad cursor is a 400."""
+    if not raw:
+        return None
+    user_id, _colon, name = raw.partition(":")
+    if not user_id.isdigit() or not name or len(raw) > 300:
+        abort(400, description=_("That page link is broken; start from the first page."))
+    return name, int(user_id)
 
 
 def _act(slug: str, action) -> object:

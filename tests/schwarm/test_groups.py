@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -437,3 +439,41 @@ def test_api_members(api, users, groups):
     assert as_anna.post("/groups/team/members", json={}).status_code == 400
     assert as_anna.post("/groups/team/members", json={"username": "dora",
                                                        "role": "king"}).status_code == 400
+
+
+def test_a_large_group_shows_its_first_members_and_pages_the_rest(client, auth, users, groups):
+    from schwarm.groups import views
+
+    anna = users.make("anna", display_name="Anna Owner")
+    people = [users.make(f"m{n:03}", display_name=f"Member {n:03}") for n in range(12)]
+    groups.make(anna, "big", members=people)
+    auth.login("anna")
+    original = views.MEMBERS_ON_GROUP_PAGE, views.MEMBERS_PER_PAGE
+    views.MEMBERS_ON_GROUP_PAGE, views.MEMBERS_PER_PAGE = 5, 5
+    try:
+        html = client.get("/groups/big").get_data(as_text=True)
+        assert html.count("/u/m0") == 4 and "/u/anna" in html  # the owner first
+        assert "All 13 members" in html and 'href="/groups/big/members"' in html
+        seen, url = [], "/groups/big/members"
+        while url:
+            page = client.get(url)
+            assert page.status_code == 200
+            text = page.get_data(as_text=True)
+            seen += re.findall(r'href="/u/([a-z0-9]+)"', text.split("member-list", 1)[1])
+            found = re.search(r'rel="next" href="([^"]+)"', text)
+            url = found.group(1).replace("&amp;", "&") if found else None
+        assert seen == ["anna", *(f"m{n:03}" for n in range(12))]  # by name, each once
+        first = client.get("/groups/big/members").get_data(as_text=True)
+        assert "/groups/big/members/m000/remove" in first  # the owner may remove them
+        assert "/groups/big/members/anna/remove" not in first
+    finally:
+        views.MEMBERS_ON_GROUP_PAGE, views.MEMBERS_PER_PAGE = original
+    assert client.get("/groups/big/members?after=nonsense").status_code == 400
+
+
+def test_members_page_of_a_hidden_group_is_404(client, auth, users, groups):
+    anna = users.make("anna")
+    users.make("carl")
+    groups.make(anna, "secret", private=True)
+    auth.login("carl")
+    assert client.get("/groups/secret/members").status_code == 404
