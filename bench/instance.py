@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -57,12 +59,16 @@ def ensure_instance(folder: Path, posts: int, seed: int, database: str | None = 
                     quiet: bool = False) -> dict:
     """Generate (or reuse) an instance with ``posts`` demo posts; returns its demo.json."""
     from schwarm.cli import init_instance
-    from schwarm.demo import generate
+    from schwarm.demo import Plan, generate
 
+    plan = asdict(Plan.for_posts(posts))
     marker = folder / "demo.json"
     if marker.exists() and database is None:
         info = json.loads(marker.read_text())
-        if info.get("posts") == posts and info.get("seed") == seed:
+        if info.get("posts") != posts or info.get("seed") != seed or info.get("plan") != plan:
+            # made for another plan (an older generator): generate it again
+            shutil.rmtree(folder)
+        else:
             # Made by older code: bring the schema (and, if its layout changed, the
             # index) up to date, as `schwarm init` does after an upgrade.
             app = bench_app(folder)
@@ -81,7 +87,7 @@ def ensure_instance(folder: Path, posts: int, seed: int, database: str | None = 
                          processes=os.cpu_count() or 1)
         if not quiet:
             print(file=sys.stderr)
-    info = {"posts": posts, "seed": seed, "rows": stats.rows,
+    info = {"posts": posts, "seed": seed, "plan": plan, "rows": stats.rows,
             "load_seconds": round(stats.load_seconds, 2),
             "index_seconds": round(stats.index_seconds, 2), "indexed": stats.indexed}
     marker.write_text(json.dumps(info, indent=2))

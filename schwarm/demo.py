@@ -71,9 +71,11 @@ class Plan:
 
     @classmethod
     def for_posts(cls, posts: int) -> Plan:
-        users = max(40, min(3_000, int(posts ** 0.6)))
+        """A company of 10,000 people writes a million posts (about 100 each);
+        smaller scales have fewer people, each writing less."""
+        users = max(40, min(10_000, round(posts ** (2 / 3))))
         return cls(posts=posts, users=users, groups=max(len(data.GROUPS),
-                                                         min(150, users // 15)),
+                                                         min(400, users // 25)),
                    pages=max(12, min(5_000, posts // 200)))
 
 

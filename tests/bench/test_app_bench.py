@@ -50,3 +50,17 @@ def test_main_parses_scales(monkeypatch):
     monkeypatch.setattr(app_bench, "run", lambda scales, **kw: seen.update(scales=scales, **kw))
     app_bench.main(["--scales", "100_000,10000", "--million", "--iterations", "7"])
     assert seen["scales"] == [10_000, 100_000, 1_000_000] and seen["iterations"] == 7
+
+
+def test_an_instance_made_for_another_plan_is_generated_again(tmp_path):
+    from bench.instance import ensure_instance
+
+    folder = tmp_path / "posts-120-seed-3"
+    first = ensure_instance(folder, 120, 3, quiet=True)
+    assert first["plan"]["users"] == 40 and first["rows"]["user"] >= 40
+    marker = folder / "demo.json"
+    stale = {**first, "plan": {**first["plan"], "users": 7}}  # an older generator's plan
+    marker.write_text(json.dumps(stale))
+    again = ensure_instance(folder, 120, 3, quiet=True)
+    assert again["plan"] == first["plan"] and again["rows"] == first["rows"]
+    assert json.loads(marker.read_text())["plan"]["users"] == 40

@@ -47,7 +47,8 @@ def test_parse_scale():
     for bad in ("huge", "0", "99", "2000000", "-5"):
         with pytest.raises(Invalid):
             parse_scale(bad)
-    assert Plan.for_posts(1_000_000).users == 3_000
+    assert Plan.for_posts(1_000_000).users == 10_000
+    assert Plan.for_posts(500).users == 63
 
 
 def test_counts_and_counters_match_the_rows(demo):
