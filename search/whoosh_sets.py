@@ -14,16 +14,22 @@ way does not fit a 50 ms budget at 100k documents. So:
   only for what is left (:func:`phrase_bitmaps`). The result equals Whoosh's
   positional phrase query (pinned by ``tests/search/test_phrases.py``).
 * Facets are counted from per-segment column lists over the matched ids.
-* Whoosh's BM25F scorer then ranks only candidates, moving its matcher with
-  ``skip_to`` from one candidate to the next. When more than
+* Only candidates are ranked, by Whoosh's BM25F computed with numpy: a text
+  term's whole posting list (ids and weights) is read once per segment and
+  cached (it also gives the term's bitmap); the candidates' weights are looked
+  up with ``searchsorted``, their field lengths come from the segment's length
+  column, and the formula and parameters are those of Whoosh's scorer, so the
+  scores equal its matcher's (pinned by ``tests/search/test_scoring.py``);
+  walking Whoosh's matchers cost some 50 us per candidate. When more than
   :data:`SCORE_ALL` documents match, the candidates are the matches with a
   query word in their title plus the :data:`RECENT_WINDOW` newest matches —
   so for very common words, relevance is computed among title matches and
   recent documents (exact below that size). The windows count across all
   segments of the index. Documented in ``search/__init__``.
 
-Caches are per process: term bitmaps are bounded by :data:`CACHE_BYTES`;
-column lists are kept for the live segments only.
+Caches are per process: term bitmaps are bounded by :data:`CACHE_BYTES`,
+posting lists by :data:`POSTINGS_CACHE_BYTES`; column lists are kept for the
+live segments only.
 """
 
 from __future__ import annotations
@@ -36,10 +42,14 @@ from collections.abc import Callable, Iterable
 from itertools import accumulate, chain, pairwise
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, _lenfield
+from whoosh.columns import NumericColumn
 from whoosh.formats import Positions
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
+from whoosh.scoring import BM25FScorer
 from whoosh.system import _INT_SIZE
+from whoosh.util.numeric import byte_to_length
 from whoosh.util.times import datetime_to_long
 
 from search import backend
@@ -48,13 +58,17 @@ from search.backend import FACET_LIMIT, Filters, Scope
 from search.query import TextQuery
 
 CACHE_BYTES = 64 * 1024 * 1024
+POSTINGS_CACHE_BYTES = 128 * 1024 * 1024
 PREFIX_TERMS = 300  # words a search-as-you-type prefix may expand to
 TEXT_FIELDS = {"de": "text_de", "en": "text_en"}
 PAIR_FIELDS = {"de": "pairs_de", "en": "pairs_en"}
 TITLE_FIELDS = {"de": "title_de", "en": "title_en"}
+SCORED_FIELDS = frozenset(TEXT_FIELDS.values())
 _lock = threading.Lock()
 _bitmaps: OrderedDict[tuple, int] = OrderedDict()
 _cached_bytes = 0
+_postings: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+_postings_bytes = 0
 _columns: dict[str, dict] = {}
 
 
@@ -115,6 +129,10 @@ def term_bitmap(reader, field: str, text: str) -> int:
     """Live documents of a segment containing ``field:text`` (cached)."""
 
     def make() -> int:
+        if field in SCORED_FIELDS:  # read once for the bitmap and the scores
+            ids, _weights = term_postings(reader, field, text)
+            found = to_bitmap(ids, _size(reader)) if len(ids) else 0
+            return found & live_bitmap(reader) if reader.has_deletions() else found
         try:
             matcher = reader.postings(field, text)  # skips deleted documents
         except TermNotFound:
@@ -452,17 +470,197 @@ def candidates(per_segment, text: TextQuery) -> list[list[int]]:
     return [sorted(each) for each in chosen]
 
 
+def _lengths(reader, field: str) -> np.ndarray | None:
+    """The field lengths of a segment's documents as BM25F reads them (cached with
+    the segment's columns), or None if the column cannot be read in one piece."""
+    cols = columns(reader)
+    key = "length:" + field
+    if key not in cols:
+        found = None
+        perdoc = getattr(reader, "_perdoc", None)  # what doc_field_length reads
+        column = (perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+                  if isinstance(perdoc, W3PerDocReader) else None)
+        # Whoosh's own layout of a one-byte column: the bytes of the documents that
+        # have one, in docnum order, then nothing (default 0) for the rest
+        if isinstance(column, NumericColumn.Reader) and column._fixedlen == 1:
+            raw = np.zeros(_size(reader), dtype=np.uint8)
+            stored = column._dbfile.get(column._basepos, column._count)
+            raw[:len(stored)] = np.frombuffer(stored, dtype=np.uint8)
+            found = _BYTE_LENGTHS[raw]
+        with _lock:
+            cols[key] = found
+    return cols[key]
+
+
+_BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+def term_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, weights) of the whole posting list of ``field:text`` in a segment,
+    deleted documents included (cached per segment, like bitmaps).
+
+    Whoosh's on-disk matcher is read a block at a time (its own steps, as in
+    :func:`_all_ids`), its delta-coded ids summed by numpy.
+    """
+    global _postings_bytes
+    segment = reader.segment()
+    key = (segment.segment_id(), segment.deleted_count(), field, text)
+    with _lock:
+        found = _postings.get(key)
+        if found is not None:
+            _postings.move_to_end(key)
+            return found
+    found = _read_postings(reader, field, text)
+    with _lock:
+        if key not in _postings:
+            _postings[key] = found
+            _postings_bytes += found[0].nbytes + found[1].nbytes + 128
+            while _postings_bytes > POSTINGS_CACHE_BYTES and len(_postings) > 1:
+                _, (ids, weights) = _postings.popitem(last=False)
+                _postings_bytes -= ids.nbytes + weights.nbytes + 128
+    return found
+
+
+def _read_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        matcher = reader.postings(field, text)
+    except TermNotFound:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+    if isinstance(matcher, FilterMatcher) and type(matcher.child) is W3LeafMatcher:
+        matcher = matcher.child  # it only hides deleted documents; kept here
+        matcher.reset()  # the filter moved it past the leading deleted ones
+    if type(matcher) is not W3LeafMatcher:
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
+    id_blocks, weight_blocks = [], []
+    while not matcher._atend:
+        if matcher._data is None:
+            matcher._read_data()
+        raw_ids = matcher._data[0]
+        id_blocks.append(_block_ids(matcher, raw_ids))
+        if matcher._weights is None:
+            matcher._read_weights()
+        weight_blocks.append(np.asarray(matcher._weights, dtype=np.float32))
+        matcher._next_block()
+    if not id_blocks:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+    return np.concatenate(id_blocks).astype(np.int32), np.concatenate(weight_blocks)
+
+
+def _block_ids(matcher, raw_ids) -> np.ndarray:
+    if matcher._byteids:  # not docnums (term vectors): Whoosh's own decoding
+        if matcher._ids is None:
+            matcher._read_ids()
+        return np.asarray(matcher._ids)
+    return np.cumsum(np.asarray(raw_ids, dtype=np.int64))
+
+
+def _candidate_weights(reader, field: str, term: str,
+                       wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(present, weight): whether each of ``wanted`` (ascending live docnums of the
+    segment) has ``field:term``, and the posting's weight (term frequency) there."""
+    ids, weights = term_postings(reader, field, term)
+    if not len(ids):
+        return np.zeros(len(wanted), dtype=bool), np.zeros(len(wanted), dtype=np.float64)
+    at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+    present = ids[at] == wanted
+    return present, np.where(present, weights[at], 0).astype(np.float64)
+
+
+def _term_scores(leaf, reader, field: str, term: str, wanted: np.ndarray) -> np.ndarray:
+    """BM25F score of ``field:term`` at each of ``wanted`` (0 where it is absent),
+    with the parameters of Whoosh's own scorer for this leaf searcher."""
+    out = np.zeros(len(wanted), dtype=np.float64)
+    if (field, term) not in reader:
+        return out
+    present, weights = _candidate_weights(reader, field, term, wanted)
+    if not present.any():
+        return out
+    scorer = leaf.weighting.scorer(leaf, field, term)
+    where = wanted[present]
+    lengths = _lengths(reader, field)
+    if lengths is not None:
+        fl = lengths[where]
+    else:
+        fl = np.array([leaf.doc_field_length(d, field, 1) for d in where.tolist()],
+                      dtype=np.float64)
+    tf = weights[present]
+    if type(scorer) is BM25FScorer:
+        # the operations of whoosh.scoring.bm25, in its order, on float64: equal results
+        idf, avgfl, B, K1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+        out[present] = idf * ((tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * fl / avgfl)))
+    else:
+        out[present] = [scorer._score(w, n) for w, n in zip(tf.tolist(), fl.tolist(),
+                                                               strict=True)]
+    return out
+
+
+def candidate_scores(leaf, reader, text: TextQuery, found: int,
+                     wanted: np.ndarray) -> np.ndarray:
+    """Scores of :func:`search.whoosh_support.ranking_query` at ``wanted`` (matches of
+    the segment, ascending), computed term by term instead of by walking matchers.
+
+    A word scores the sum of its terms (German and English analysis) present in
+    the document; a phrase of several terms scores the sum of its terms where the
+    phrase stands (its bitmap, :func:`phrase_bitmaps`), a phrase of one term that
+    term's score.
+    """
+    total = np.zeros(len(wanted), dtype=np.float64)
+    for word in text.words:
+        for language, field in TEXT_FIELDS.items():
+            term = getattr(word, language)
+            if term:
+                total += _term_scores(leaf, reader, field, term, wanted)
+    for phrase in text.phrases:
+        gates = phrase_bitmaps(reader, phrase, found)
+        for language, field in TEXT_FIELDS.items():
+            terms = list(getattr(phrase, language))
+            if len(terms) == 1:
+                total += _term_scores(leaf, reader, field, terms[0], wanted)
+            elif terms and gates.get(language) and all((field, t) in reader for t in terms):
+                gate = bitmap_flags(gates[language], _size(reader))[wanted]
+                for term in terms:
+                    total += np.where(gate, _term_scores(leaf, reader, field, term, wanted),
+                                      0.0)
+    return total
+
+
 def top_scored(ranking: Callable[[object, int], object], per_segment, text: TextQuery,
                count: int) -> list[tuple[float, int]]:
-    """The ``count`` best (score, global docnum) among the candidates.
+    """The ``count`` best (score, global docnum) among the candidates, best first
+    (equal scores: lower docnum first).
 
-    ``ranking(reader, found)`` is the scoring query of a segment (its phrases
-    gated by their match bitmaps, see :func:`search.whoosh_support.ranking_query`).
-
-    Whoosh's scoring matcher is moved from one candidate to the next with
-    ``skip_to``; once ``count`` documents are held, blocks that cannot beat the
-    weakest are skipped by block quality (Whoosh's own top-N optimisation).
+    Scores are BM25F as Whoosh computes them for ``ranking(reader, found)``, the
+    scoring query of a segment (its phrases gated by their match bitmaps, see
+    :func:`search.whoosh_support.ranking_query`); with words or phrases they are
+    computed for all candidates at once (:func:`candidate_scores`); a query of
+    filters alone is scored by Whoosh's matcher.
     """
+    if not text.words and not text.phrases:
+        return _top_scored_by_matcher(ranking, per_segment, text, count)
+    scores, docnums = [], []
+    for (reader, found, offset, leaf), chosen in zip(per_segment, candidates(per_segment, text),
+                                                      strict=True):
+        if chosen:
+            wanted = np.asarray(chosen, dtype=np.int64)
+            scores.append(candidate_scores(leaf, reader, text, found, wanted))
+            docnums.append(wanted + offset)
+    if not scores:
+        return []
+    score, docnum = np.concatenate(scores), np.concatenate(docnums)
+    best = np.lexsort((docnum, -score))[:count]
+    return list(zip(score[best].tolist(), docnum[best].tolist(), strict=True))
+
+
+def _top_scored_by_matcher(ranking, per_segment, text: TextQuery,
+                           count: int) -> list[tuple[float, int]]:
+    """:func:`top_scored` with Whoosh's scoring matcher moved from one candidate to
+    the next with ``skip_to``; once ``count`` documents are held, blocks that
+    cannot beat the weakest are skipped by block quality."""
     heap: list[tuple[float, int]] = []
     for (reader, found, offset, leaf), chosen in zip(per_segment, candidates(per_segment, text),
                                                       strict=True):

@@ -1,0 +1,157 @@
+"""Whoosh relevance: the candidates' BM25F scores are computed term by term with
+numpy (``whoosh_sets.candidate_scores``); they must equal what Whoosh's own
+scoring matcher gives for the same query, in every segment, with deletions,
+across posting blocks, for words, inflected forms and phrases.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from schwarm.db import write_transaction
+from search import enqueue, services
+from search.query import analyse, parse
+from tests.search.test_phrases import random_text
+
+QUERIES = ("release", "Kunden Projekt", "Wissen", '"neue Release"', '"neue Release" Kunde',
+           '"Projekt Planung" "new release"', '"die neuen Kunden"', "management -release",
+           "Montag customer planning")
+
+
+@pytest.fixture
+def app_config():
+    return {"SEARCH_BACKEND": "whoosh"}
+
+
+@pytest.fixture
+def corpus(world, docs):
+    """A large segment (postings over several blocks of 128), small ones after it,
+    and deleted documents in both."""
+    rng = random.Random(4)
+    with write_transaction():  # one drain: one segment of 400 documents
+        for n in range(400):
+            doc = docs.make("post", n, random_text(rng, rng.randint(0, 3)),
+                            random_text(rng, rng.randint(3, 40)))
+            docs.items[("post", doc.id)] = doc
+            enqueue("post", doc.id)
+    for first in range(400, 440, 5):  # eight small segments
+        with write_transaction():
+            for n in range(first, first + 5):
+                doc = docs.make("page", n, random_text(rng, 2),
+                                random_text(rng, rng.randint(3, 60)))
+                docs.items[("page", doc.id)] = doc
+                enqueue("page", doc.id)
+    with write_transaction():
+        for n in range(0, 440, 7):
+            doc_type = "page" if n >= 400 else "post"
+            docs.items.pop((doc_type, str(n)))
+            enqueue(doc_type, n, op="delete")
+    return world
+
+
+def matcher_scores(text) -> dict[str, float]:
+    """Every match's score from Whoosh's scoring matcher (the reference)."""
+    from search import whoosh_sets
+    from search.backend import Filters, Scope
+    from search.indexing import get_backend
+    from search.whoosh_support import ranking_query
+
+    out = {}
+    with get_backend()._searcher() as searcher:
+        for leaf, reader, _offset in get_backend()._leaves(searcher):
+            found = whoosh_sets.matching(reader, text, Filters(), Scope.everything())
+            gates = [whoosh_sets.phrase_bitmaps(reader, p, found) for p in text.phrases]
+            matcher = ranking_query(text, gates).matcher(leaf, leaf.context())
+            for docnum in whoosh_sets.bitmap_ids(found):
+                if matcher.id() < docnum:
+                    matcher.skip_to(docnum)
+                assert matcher.id() == docnum
+                out[leaf.stored_fields(docnum)["key"]] = matcher.score()
+    return out
+
+
+def vector_scores(text) -> dict[str, float]:
+    import numpy as np
+
+    from search import whoosh_sets
+    from search.backend import Filters, Scope
+    from search.indexing import get_backend
+
+    out = {}
+    with get_backend()._searcher() as searcher:
+        for leaf, reader, _offset in get_backend()._leaves(searcher):
+            found = whoosh_sets.matching(reader, text, Filters(), Scope.everything())
+            wanted = whoosh_sets.bitmap_array(found).astype(np.int64)
+            scores = whoosh_sets.candidate_scores(leaf, reader, text, found, wanted)
+            for docnum, score in zip(wanted.tolist(), scores.tolist(), strict=True):
+                out[leaf.stored_fields(docnum)["key"]] = score
+    return out
+
+
+def test_the_index_has_what_the_comparison_needs(corpus):
+    from search.indexing import get_backend
+
+    with get_backend()._searcher() as searcher:
+        leaves = get_backend()._leaves(searcher)
+        assert len(leaves) > 1
+        assert any(reader.has_deletions() for _, reader, _ in leaves)
+        assert max(reader.doc_frequency("text_de", "releas") for _, reader, _ in leaves) > 128
+
+
+def test_candidate_scores_equal_whoosh_matcher_scores(corpus):
+    for query in QUERIES:
+        text = analyse(parse(query))
+        expected = matcher_scores(text)
+        got = vector_scores(text)
+        assert expected, query
+        assert got.keys() == expected.keys()
+        for key, score in expected.items():
+            assert got[key] == pytest.approx(score, rel=1e-12), (query, key)
+
+
+def test_without_whoosh_block_reading_the_scores_are_the_same(corpus, monkeypatch):
+    """Postings that are not Whoosh's on-disk matcher are walked one by one."""
+    from search import whoosh_sets
+
+    text = analyse(parse('"neue Release" Kunde'))
+    expected = vector_scores(text)
+    monkeypatch.setattr(whoosh_sets, "W3LeafMatcher", type("NotIt", (), {}))
+    assert vector_scores(text) == pytest.approx(expected, rel=1e-12)
+
+
+def test_top_scored_ranks_as_the_whoosh_matcher_did(corpus):
+    from search import whoosh_sets
+    from search.backend import Filters, Scope
+    from search.indexing import get_backend
+    from search.whoosh_support import ranking_query
+
+    backend = get_backend()
+    for query in QUERIES:
+        text = analyse(parse(query))
+
+        def ranking(reader, found, text=text):
+            return ranking_query(text, [whoosh_sets.phrase_bitmaps(reader, p, found)
+                                        for p in text.phrases])
+
+        with backend._searcher() as searcher:
+            per_segment = backend._matches(searcher, Scope.everything(), text, Filters())
+            fast = whoosh_sets.top_scored(ranking, per_segment, text, 25)
+            walked = whoosh_sets._top_scored_by_matcher(ranking, per_segment, text, 25)
+        assert fast, query
+        assert [docnum for _, docnum in fast] == [docnum for _, docnum in walked], query
+        assert [score for score, _ in fast] == pytest.approx(
+            [score for score, _ in walked], rel=1e-12)
+
+
+def test_relevance_search_pages_through_every_match_once(corpus):
+    seen: list[str] = []
+    page = services.search(corpus.carla, "release", limit=20)
+    total = page.total
+    while True:
+        seen += [item["id"] for item in page.items]
+        if not page.next_cursor:
+            break
+        page = services.search(corpus.carla, "release", limit=20, cursor=page.next_cursor)
+    assert len(seen) == len(set(seen)) == total
