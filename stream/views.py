@@ -105,6 +105,7 @@ def tag(tag: str):
     scope = queries.Scope(queries.TAG, tag=name)
     return render_template(
         "stream/tag.html", tag=name, count=queries.tag_post_count(current_user, name),
+        count_cap=queries.TAG_COUNT_CAP,
         following=follows.is_following(current_user, FOLLOW_TAG, name),
         **stream_context(scope, "stream.tag", tag=name))
 

@@ -147,3 +147,57 @@ def test_every_home_source_walks_an_index_and_stops_at_the_limit(app, people, po
         sql = str(source.compile(db.engine, compile_kwargs={"literal_binds": True}))
         plan = " | ".join(row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
         assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+
+
+
+def test_a_member_of_many_groups_gets_one_walk_with_the_same_posts(
+        app, people, post, users, monkeypatch):
+    """Beyond ``SPLIT_GROUPS_UP_TO`` groups the home stream walks the post ids once
+    instead of a source per group: same posts, same pages, and no sort of every
+    match (the plan is checked on SQLite)."""
+    from sqlalchemy import text
+
+    from schwarm.groups import services as groups
+    from stream import posts
+
+    dora = users.make("dora")
+    mine = []
+    for i in range(queries.SPLIT_GROUPS_UP_TO + 2):
+        group = groups.create_group(people.anna, f"g{i}", f"Group {i}", "",
+                                    "private" if i % 3 == 0 else "public")
+        groups.add_member(people.anna, group, dora)
+        mine.append(group)
+    for i in range(40):
+        post(people.anna, f"in mine {i}", mine[i % len(mine)])
+        post(people.anna, f"not mine {i}", people.board)
+    removed = post(people.anna, "removed", mine[0])
+    posts.delete_post(people.anna, removed)
+
+    def pages(viewer_id) -> list[list[int]]:
+        out, before = [], None
+        while True:
+            page = queries.stream_page(db.session.get(User, viewer_id),
+                                       queries.Scope(queries.HOME), before=before, limit=7)
+            out.append([p.id for p in page.posts])
+            if page.next_before is None:
+                return out
+            before = page.next_before
+
+    walked = pages(dora.id)
+    assert sum(len(page) for page in walked) == 40
+    assert removed.id not in {i for page in walked for i in page}
+    monkeypatch.setattr(queries, "SPLIT_GROUPS_UP_TO", 1000)
+    assert pages(dora.id) == walked  # a source per group: the same pages
+    monkeypatch.undo()
+    assert queries.count_new(db.session.get(User, dora.id), queries.Scope(queries.HOME),
+                             since=walked[0][3]) == 3
+
+    if db.engine.dialect.name != "sqlite":
+        return
+    sources = queries._home_sources(db.session.get(User, dora.id), before=1000, after=None,
+                                    limit=21)
+    assert len(sources) == 3  # her own posts, her mentions, one walk over her groups
+    for source in sources:
+        sql = str(source.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        plan = " | ".join(row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+        assert "TEMP B-TREE FOR ORDER BY" not in plan, plan

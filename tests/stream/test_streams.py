@@ -190,3 +190,19 @@ def test_unhidden_group_filter_matches_visible_group_filter(people, post, users)
         by_scan = set(db.session.scalars(select(Post.id).where(
             access.unhidden_group_filter(viewer, Post.group_id))))
         assert by_rule == by_scan, viewer
+
+
+def test_a_tag_page_counts_up_to_its_cap(people, post, client, auth, monkeypatch):
+    """Counting every post of a popular tag grows with the data: beyond the cap the
+    page says "more than"."""
+    for i in range(4):
+        post(people.anna, f"#busy {i}")
+    post(people.anna, "#busy secret", people.board)
+    assert queries.tag_post_count(people.carla, "busy", cap=10) == 4
+    assert queries.tag_post_count(people.carla, "busy", cap=3) == 4  # cap + 1: more
+    monkeypatch.setattr(queries, "TAG_COUNT_CAP", 3)
+    auth.login("carla")
+    page = client.get("/tags/busy").get_data(as_text=True)
+    assert "More than 3 posts" in page
+    monkeypatch.setattr(queries, "TAG_COUNT_CAP", 10)
+    assert "4 posts" in client.get("/tags/busy").get_data(as_text=True)
