@@ -56,8 +56,12 @@ def _progress(label: str):
 
 
 def ensure_instance(folder: Path, posts: int, seed: int, database: str | None = None,
-                    quiet: bool = False) -> dict:
-    """Generate (or reuse) an instance with ``posts`` demo posts; returns its demo.json."""
+                    quiet: bool = False, search: bool = True) -> dict:
+    """Generate (or reuse) an instance with ``posts`` demo posts; returns its demo.json.
+
+    Without ``search`` the content is not indexed: the instance gets an empty
+    index (so no app process starts a rebuild), for timing everything but search.
+    """
     from schwarm.cli import init_instance
     from schwarm.demo import Plan, generate
 
@@ -65,7 +69,8 @@ def ensure_instance(folder: Path, posts: int, seed: int, database: str | None = 
     marker = folder / "demo.json"
     if marker.exists() and database is None:
         info = json.loads(marker.read_text())
-        if info.get("posts") != posts or info.get("seed") != seed or info.get("plan") != plan:
+        if (info.get("posts") != posts or info.get("seed") != seed or info.get("plan") != plan
+                or info.get("search", True) != search):
             # made for another plan (an older generator): generate it again
             shutil.rmtree(folder)
         else:
@@ -84,12 +89,18 @@ def ensure_instance(folder: Path, posts: int, seed: int, database: str | None = 
         stats = generate(posts, seed,
                          progress=None if quiet else _progress(f"{posts:,} posts"),
                          index_progress=None if quiet else _progress("indexed"),
-                         processes=os.cpu_count() or 1)
+                         processes=os.cpu_count() or 1, reindex=search)
+        if not search:
+            from search.indexing import get_backend
+
+            for _ in get_backend().rebuild([]):
+                pass
         if not quiet:
             print(file=sys.stderr)
     info = {"posts": posts, "seed": seed, "plan": plan, "rows": stats.rows,
             "load_seconds": round(stats.load_seconds, 2),
-            "index_seconds": round(stats.index_seconds, 2), "indexed": stats.indexed}
+            "index_seconds": round(stats.index_seconds, 2), "indexed": stats.indexed,
+            "search": search}
     marker.write_text(json.dumps(info, indent=2))
     with app.app_context():
         from schwarm.extensions import db

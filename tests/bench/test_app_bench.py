@@ -64,3 +64,31 @@ def test_an_instance_made_for_another_plan_is_generated_again(tmp_path):
     again = ensure_instance(folder, 120, 3, quiet=True)
     assert again["plan"] == first["plan"] and again["rows"] == first["rows"]
     assert json.loads(marker.read_text())["plan"]["users"] == 40
+
+
+def test_without_search_times_every_page_but_search(tmp_path, capsys):
+    """An instance that is not indexed (a million posts generate in minutes, their
+    index takes longer): an empty index, no search rows, targets of what was timed."""
+    out = tmp_path / "results"
+    path = app_bench.run([120], seed=4, iterations=2, warmup=0, workdir=tmp_path / "work",
+                         out=out, quiet=True, search=False)
+    report = json.loads(path.read_text())
+    [scale] = report["scales"]
+    assert report["search"] is False and scale["search"] is False
+    assert scale["instance"]["indexed"] == 0 and scale["instance"]["search"] is False
+    names = set(scale["endpoints"])
+    assert {"home", "home_deep", "post_50_comments", "wiki_view", "wiki_save"} <= names
+    assert not any(name.startswith("search_") for name in names)
+    assert all(row["status"] < 400 for row in scale["endpoints"].values())
+    assert not any("search" in missed for missed in report["targets_missed"]["120"])
+    assert (tmp_path / "work" / "posts-120-seed-4-without-search" / "index").is_dir()
+    assert "search not measured" in capsys.readouterr().out
+
+
+def test_main_passes_without_search(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(app_bench, "run", lambda scales, **kw: seen.update(scales=scales, **kw))
+    app_bench.main(["--million", "--without-search"])
+    assert seen["search"] is False and 1_000_000 in seen["scales"]
+    app_bench.main([])
+    assert seen["search"] is True
