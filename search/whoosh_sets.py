@@ -497,14 +497,17 @@ _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float
 
 def term_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
     """(ids, weights) of the whole posting list of ``field:text`` in a segment,
-    deleted documents included (cached per segment, like bitmaps).
+    deleted documents included (cached per segment).
 
-    Whoosh's on-disk matcher is read a block at a time (its own steps, as in
-    :func:`_all_ids`), its delta-coded ids summed by numpy.
+    Deleting documents does not change a segment's postings, so unlike bitmaps
+    the cache key has no deletion count: after an edit deletes the old version
+    of a document, the term bitmaps are derived again from these arrays
+    instead of being read from disk. Whoosh's on-disk matcher is read a block
+    at a time (its own steps, as in :func:`_all_ids`), its delta-coded ids
+    summed by numpy.
     """
     global _postings_bytes
-    segment = reader.segment()
-    key = (segment.segment_id(), segment.deleted_count(), field, text)
+    key = (reader.segment().segment_id(), field, text)
     with _lock:
         found = _postings.get(key)
         if found is not None:

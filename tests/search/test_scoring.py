@@ -155,3 +155,21 @@ def test_relevance_search_pages_through_every_match_once(corpus):
             break
         page = services.search(corpus.carla, "release", limit=20, cursor=page.next_cursor)
     assert len(seen) == len(set(seen)) == total
+
+
+def test_deleting_a_document_keeps_the_segment_postings(corpus, docs, monkeypatch):
+    """An edit deletes the old version of a document from its segment; the term's
+    postings are not read from disk again, only its bitmap is derived again."""
+    from search import whoosh_sets
+
+    text = analyse(parse("release"))
+    before = vector_scores(text)
+    reads = []
+    read = whoosh_sets._read_postings
+    monkeypatch.setattr(whoosh_sets, "_read_postings",
+                        lambda *args: reads.append(args[1:]) or read(*args))
+    victim = next(key for key in before if key.startswith("post:"))
+    docs.delete("post", victim.split(":")[1])
+    after = vector_scores(text)
+    assert victim not in after and after.keys() == before.keys() - {victim}
+    assert not [r for r in reads if r[0] == "text_de" and r[1] == "releas"]
