@@ -17,11 +17,12 @@ Access: every document stores a ``group`` token (group id, ``none`` for
 company-wide, ``signed_in`` for profiles); the viewer's
 :class:`~search.backend.Scope` selects the permitted tokens. The set of
 permitted matches is computed first (:mod:`search.whoosh_sets`); totals and
-facets count it, and Whoosh scores only within it, so nothing hidden is ever
-counted, ranked or shown.
+facets count it, and candidates are scored (Whoosh's BM25F, computed with
+numpy from the postings) only within it, so nothing hidden is ever counted,
+ranked or shown.
 
-Pagination: relevance pages go by offset (Whoosh scores the top
-``offset + limit`` documents, as its own ``search_page`` does); date pages go
+Pagination: relevance pages go by offset (the top ``offset + limit``
+documents are ranked, as Whoosh's own ``search_page`` does); date pages go
 by the (created_at, key) of the last hit.
 """
 
