@@ -51,28 +51,9 @@ def corpus(world, docs):
     return world
 
 
-def matcher_scores(text) -> dict[str, float]:
-    """Every match's score from Whoosh's scoring matcher (the reference)."""
-    from search import whoosh_sets
-    from search.backend import Filters, Scope
-    from search.indexing import get_backend
-    from search.whoosh_support import ranking_query
-
-    out = {}
-    with get_backend()._searcher() as searcher:
-        for leaf, reader, _offset in get_backend()._leaves(searcher):
-            found = whoosh_sets.matching(reader, text, Filters(), Scope.everything())
-            gates = [whoosh_sets.phrase_bitmaps(reader, p, found) for p in text.phrases]
-            matcher = ranking_query(text, gates).matcher(leaf, leaf.context())
-            for docnum in whoosh_sets.bitmap_ids(found):
-                if matcher.id() < docnum:
-                    matcher.skip_to(docnum)
-                assert matcher.id() == docnum
-                out[leaf.stored_fields(docnum)["key"]] = matcher.score()
-    return out
-
-
-def vector_scores(text) -> dict[str, float]:
+def scores_by_key(text, score_segment) -> dict[str, float]:
+    """Every match's score, by document key: ``score_segment(leaf, reader, found,
+    docnums)`` scores one segment's matches (ascending docnums)."""
     import numpy as np
 
     from search import whoosh_sets
@@ -83,11 +64,37 @@ def vector_scores(text) -> dict[str, float]:
     with get_backend()._searcher() as searcher:
         for leaf, reader, _offset in get_backend()._leaves(searcher):
             found = whoosh_sets.matching(reader, text, Filters(), Scope.everything())
-            wanted = whoosh_sets.bitmap_array(found).astype(np.int64)
-            scores = whoosh_sets.candidate_scores(leaf, reader, text, found, wanted)
-            for docnum, score in zip(wanted.tolist(), scores.tolist(), strict=True):
+            docnums = whoosh_sets.bitmap_array(found).astype(np.int64)
+            scores = score_segment(leaf, reader, found, docnums)
+            for docnum, score in zip(docnums.tolist(), scores, strict=True):
                 out[leaf.stored_fields(docnum)["key"]] = score
     return out
+
+
+def matcher_scores(text) -> dict[str, float]:
+    """The reference: Whoosh's scoring matcher moved from match to match."""
+    from search import whoosh_sets
+    from search.whoosh_support import ranking_query
+
+    def walk(leaf, reader, found, docnums):
+        gates = [whoosh_sets.phrase_bitmaps(reader, p, found) for p in text.phrases]
+        matcher = ranking_query(text, gates).matcher(leaf, leaf.context())
+        scores = []
+        for docnum in docnums.tolist():
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            assert matcher.id() == docnum
+            scores.append(matcher.score())
+        return scores
+
+    return scores_by_key(text, walk)
+
+
+def vector_scores(text) -> dict[str, float]:
+    from search import whoosh_sets
+
+    return scores_by_key(text, lambda leaf, reader, found, docnums: whoosh_sets.candidate_scores(
+        leaf, reader, text, found, docnums).tolist())
 
 
 def test_the_index_has_what_the_comparison_needs(corpus):
