@@ -81,11 +81,12 @@ INDEX_CHARS = 1_000_000
 WRITER_TIMEOUT = 10.0
 WRITER_ATTEMPTS = 3
 # Per writer process: postings are sorted in memory up to this size, then spilled to
-# sorted runs on disk (every spilled posting is pickled and read back once more).
+# sorted runs on disk (written and read back once more, see chunked_posting_runs).
 REBUILD_MEMORY_MB = 512
 REBUILD_JOB_DOCS = 200  # documents per job file handed to a worker process
 
 whoosh_support.remember_missing_columns()
+whoosh_support.chunked_posting_runs()
 FIELDS = whoosh_sets.TEXT_FIELDS
 
 

@@ -48,6 +48,58 @@ def remember_missing_columns() -> None:
     reader_class._schwarm_remembers_missing = True
 
 
+RUN_CHUNK = 4096  # postings per marshal record in a sorting run
+
+
+def chunked_posting_runs() -> None:
+    """Make Whoosh write its sorting runs as marshal'd chunks, not one pickle per posting.
+
+    A writer that holds more postings than its ``limitmb`` sorts them in runs on
+    disk and merges the runs when it commits (a rebuild of 100,000 posts writes
+    dozens). Whoosh 2.7 pickles and unpickles every posting on its own, which was
+    a fifth of a rebuild's time; a posting is a tuple of str, bytes, int, float
+    and bytes (or None), which ``marshal`` writes in lists many times faster.
+    The postings and their order are unchanged. Idempotent.
+    """
+    import marshal
+
+    from whoosh import writing
+
+    pool_class = writing.PostingPool
+    if getattr(pool_class, "_schwarm_chunked_runs", False):
+        return
+
+    def write_run(self, f, items):
+        chunk: list = []
+        try:
+            for item in items:
+                chunk.append(item)
+                if len(chunk) >= RUN_CHUNK:
+                    marshal.dump(chunk, f)
+                    chunk = []
+            if chunk:
+                marshal.dump(chunk, f)
+        finally:
+            f.close()
+
+    def read_run(self, path):
+        f = self._open_run(path)
+        try:
+            while True:
+                try:
+                    chunk = marshal.load(f)
+                except EOFError:
+                    return
+                yield from chunk
+        finally:
+            f.close()
+            self._remove_run(path)
+
+    pool_class._write_run = write_run
+    pool_class._read_run = read_run
+    pool_class._schwarm_chunked_runs = True
+
+
 def _word_query(word: Word):
     return Or([Term(field, getattr(word, lang)) for lang, field in FIELDS.items()
                if getattr(word, lang)])

@@ -277,3 +277,45 @@ def test_whoosh_remembers_that_a_field_has_no_lengths_column(monkeypatch):
         assert lengths.doc_field_length(0, "key") == 0
         assert lengths.doc_field_length(0, "body") == 3
     assert len(looks) <= 2
+
+
+def test_whoosh_sorting_runs_on_disk_keep_every_posting(tmp_path, monkeypatch):
+    """A writer over its memory limit sorts postings in runs on disk (written as
+    marshal'd chunks, ``chunked_posting_runs``); the segment it writes must be
+    the same as one sorted in memory."""
+    import random
+
+    from whoosh import writing
+    from whoosh.fields import ID, KEYWORD, TEXT, Schema
+    from whoosh.filedb.filestore import FileStorage
+
+    from search import whoosh_support
+
+    whoosh_support.chunked_posting_runs()
+    monkeypatch.setattr(whoosh_support, "RUN_CHUNK", 7)  # records end inside a run
+    runs = []
+    write_run = writing.PostingPool._write_run
+    monkeypatch.setattr(writing.PostingPool, "_write_run",
+                        lambda pool, f, items: runs.append(1) or write_run(pool, f, items))
+    rng = random.Random(5)
+    words = ["Kunde", "Prozess", "Wissen", "Qualität", "release", "E-Mail", "Straße", "ß"]
+    documents = [{"key": f"d{n}", "tags": " ".join(rng.sample(words, 2)),
+                  "body": " ".join(rng.choice(words) for _ in range(rng.randint(0, 30)))}
+                 for n in range(300)]
+
+    def postings(folder, limitmb):
+        schema = Schema(key=ID(stored=True), tags=KEYWORD, body=TEXT(phrase=True))
+        ix = FileStorage(str(folder)).create().create_index(schema)
+        with ix.writer(limitmb=limitmb) as writer:
+            for document in documents:
+                writer.add_document(**document)
+        with ix.reader() as reader:
+            return {(field, text): list(reader.postings(field, text).items_as("positions"))
+                    if field == "body" else list(reader.postings(field, text).all_ids())
+                    for field, text in reader.all_terms()}
+
+    in_memory = postings(tmp_path / "memory", 512)
+    assert not runs
+    on_disk = postings(tmp_path / "runs", 0.002)  # a run every few dozen postings
+    assert len(runs) > 50
+    assert on_disk == in_memory and len(in_memory) > 10
