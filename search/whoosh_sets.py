@@ -16,7 +16,8 @@ way does not fit a 50 ms budget at 100k documents. So:
 * Facets are counted from per-segment column lists over the matched ids.
 * Only candidates are ranked, by Whoosh's BM25F computed with numpy: a text
   term's whole posting list (ids and weights) is read once per segment and
-  cached (it also gives the term's bitmap); the candidates' weights are looked
+  cached (it also gives the term's bitmap), its blocks decoded without their
+  positions (:mod:`search.whoosh_blocks`); the candidates' weights are looked
   up with ``searchsorted``, their field lengths come from the segment's length
   column, and the formula and parameters are those of Whoosh's scorer, so the
   scores equal its matcher's (pinned by ``tests/search/test_scoring.py``);
@@ -38,7 +39,7 @@ import heapq
 import pickle
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate, chain, pairwise
 
 import numpy as np
@@ -52,7 +53,7 @@ from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 from whoosh.util.times import datetime_to_long
 
-from search import backend
+from search import backend, whoosh_blocks
 from search.analysis import pair_text
 from search.backend import FACET_LIMIT, Filters, Scope
 from search.query import TextQuery
@@ -147,14 +148,32 @@ def _all_ids(matcher) -> Iterable[int]:
     directly (no deleted documents to filter): faster than one id per call."""
     if type(matcher) is not W3LeafMatcher:
         return matcher.all_ids()
-    ids: list[int] = []
-    # Whoosh has no public block iterator; these are W3LeafMatcher's own steps.
+    blocks = [ids for ids, _weights in _blocks(matcher)]
+    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int64)
+
+
+def _blocks(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(ids, weights) of each block of Whoosh's on-disk matcher, in order.
+
+    Whoosh has no public block iterator; these are W3LeafMatcher's own steps.
+    A block's ids and weights are decoded without its values (positions) where
+    :func:`whoosh_blocks.ids_and_weights` knows the block's form, else by
+    Whoosh's own reading.
+    """
     while not matcher._atend:
-        if matcher._ids is None:
+        block = None
+        if not matcher._byteids:  # docnums, delta-coded (not term vectors)
+            datalen = matcher._nextoffset - matcher._dataoffset
+            block = whoosh_blocks.ids_and_weights(
+                matcher._postfile.get(matcher._dataoffset, datalen),
+                matcher._blocklength, bool(matcher._compression))
+        if block is None:
             matcher._read_ids()
-        ids += matcher._ids
+            matcher._read_weights()
+            block = (np.asarray(matcher._ids, dtype=np.int64),
+                     np.asarray(matcher._weights, dtype=np.float32))
+        yield block
         matcher._next_block()
-    return ids
 
 
 def live_bitmap(reader) -> int:
@@ -503,8 +522,7 @@ def term_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray
     the cache key has no deletion count: after an edit deletes the old version
     of a document, the term bitmaps are derived again from these arrays
     instead of being read from disk. Whoosh's on-disk matcher is read a block
-    at a time (its own steps, as in :func:`_all_ids`), its delta-coded ids
-    summed by numpy.
+    at a time (:func:`_blocks`), its delta-coded ids summed by numpy.
     """
     global _postings_bytes
     key = (reader.segment().segment_id(), field, text)
@@ -539,27 +557,11 @@ def _read_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarra
             weights.append(matcher.weight())
             matcher.next()
         return np.array(ids, dtype=np.int32), np.array(weights, dtype=np.float32)
-    id_blocks, weight_blocks = [], []
-    while not matcher._atend:
-        if matcher._data is None:
-            matcher._read_data()
-        raw_ids = matcher._data[0]
-        id_blocks.append(_block_ids(matcher, raw_ids))
-        if matcher._weights is None:
-            matcher._read_weights()
-        weight_blocks.append(np.asarray(matcher._weights, dtype=np.float32))
-        matcher._next_block()
-    if not id_blocks:
+    blocks = list(_blocks(matcher))
+    if not blocks:
         return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
-    return np.concatenate(id_blocks).astype(np.int32), np.concatenate(weight_blocks)
-
-
-def _block_ids(matcher, raw_ids) -> np.ndarray:
-    if matcher._byteids:  # not docnums (term vectors): Whoosh's own decoding
-        if matcher._ids is None:
-            matcher._read_ids()
-        return np.asarray(matcher._ids)
-    return np.cumsum(np.asarray(raw_ids, dtype=np.int64))
+    return (np.concatenate([ids for ids, _ in blocks]).astype(np.int32),
+            np.concatenate([weights for _, weights in blocks]))
 
 
 def _candidate_weights(reader, field: str, term: str,
