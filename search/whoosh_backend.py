@@ -43,7 +43,7 @@ from whoosh.index import LockError
 from whoosh.query import Or, Term
 from whoosh.util.times import datetime_to_long
 
-from search import whoosh_sets, whoosh_support
+from search import whoosh_sets, whoosh_spelling, whoosh_support
 from search.analysis import (
     FoldFilter,
     NormalizeFilter,
@@ -411,13 +411,5 @@ class WhooshBackend:
             return hits, tags
 
     def corrections(self, word: str, limit: int) -> list[str]:
-        word = word.lower()
         with self._searcher() as searcher:
-            corrector = searcher.corrector("spell")
-            found: list[str] = []
-            for distance in (1, 2):  # Whoosh ranks by frequency only; prefer closer words
-                for candidate in corrector.suggest(word, limit=limit, maxdist=distance,
-                                                   prefix=1):
-                    if candidate not in found and candidate != word:
-                        found.append(candidate)
-            return found[:limit]
+            return whoosh_spelling.corrections(searcher, "spell", word.lower(), limit)
