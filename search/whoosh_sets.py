@@ -39,7 +39,7 @@ import heapq
 import pickle
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from itertools import accumulate, chain, pairwise
 
 import numpy as np
@@ -106,7 +106,7 @@ def _size(reader) -> int:
     return reader.doc_count_all()
 
 
-def _cached(reader, field: str, text: str, make: Callable[[], int]) -> int:
+def _cached(reader, field: str, text: Hashable, make: Callable[[], int]) -> int:
     global _cached_bytes
     segment = reader.segment()
     key = (segment.segment_id(), segment.deleted_count(), field, text)
@@ -138,6 +138,12 @@ def term_bitmap(reader, field: str, text: str) -> int:
             matcher = reader.postings(field, text)  # skips deleted documents
         except TermNotFound:
             return 0
+        if isinstance(matcher, FilterMatcher) and type(matcher.child) is W3LeafMatcher:
+            # Whoosh tests each id against the deleted set in Python; the live
+            # bitmap does it for the whole list at once
+            child = matcher.child
+            child.reset()
+            return to_bitmap(_all_ids(child), _size(reader)) & live_bitmap(reader)
         return to_bitmap(_all_ids(matcher), _size(reader))
 
     return _cached(reader, field, text, make)
@@ -178,8 +184,34 @@ def _blocks(matcher: W3LeafMatcher) -> Iterator[tuple[np.ndarray, np.ndarray]]:
 
 def live_bitmap(reader) -> int:
     """Every live document of a segment."""
-    return _cached(reader, "", "*live*",
-                   lambda: to_bitmap(reader.all_doc_ids(), _size(reader)))
+
+    def make() -> int:
+        size = _size(reader)
+        if not reader.has_deletions():
+            return (1 << size) - 1
+        flags = np.ones(size, dtype=bool)
+        flags[np.fromiter(reader.segment().deleted_docs(), dtype=np.int64)] = False
+        return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
+
+    return _cached(reader, "", "*live*", make)
+
+
+def scope_bitmap(reader, tokens: frozenset[str]) -> int:
+    """Live documents of a segment whose group token is one of ``tokens``.
+
+    Read from the segment's group column, not OR-ed from one term bitmap per
+    group: a viewer may see hundreds of groups, and their bitmaps would crowd
+    everything else out of the cache. Cached per segment and set of tokens.
+    """
+
+    def make() -> int:
+        values, codes = columns(reader)["group_codes"]
+        wanted = [code for code, value in enumerate(values) if value in tokens]
+        flags = np.isin(codes, np.array(wanted, dtype=np.int32))
+        found = int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
+        return found & live_bitmap(reader)
+
+    return _cached(reader, "*scope*", tokens, make)
 
 
 def columns(reader) -> dict:
@@ -386,7 +418,7 @@ def matching(reader, text: TextQuery, filters: Filters, scope: Scope) -> int:
     """Bitmap of a segment's permitted documents matching ``text`` and ``filters``."""
     parts = [_word(reader, w, TEXT_FIELDS) for w in text.words]
     if scope.tokens is not None:
-        parts.append(_any(reader, "group", scope.tokens))
+        parts.append(scope_bitmap(reader, scope.tokens))
     if filters.types:
         parts.append(_any(reader, "type", filters.types))
     if filters.group_ids:

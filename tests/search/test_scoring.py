@@ -180,3 +180,43 @@ def test_deleting_a_document_keeps_the_segment_postings(corpus, docs, monkeypatc
     after = vector_scores(text)
     assert victim not in after and after.keys() == before.keys() - {victim}
     assert not [r for r in reads if r[0] == "text_de" and r[1] == "releas"]
+
+
+def test_set_bitmaps_of_a_segment_with_deleted_documents_equal_whoosh(world, docs):
+    """Live, term and scope bitmaps are computed without Whoosh's per-document
+    deletion filter; they must hold exactly what its filtered postings hold."""
+    from search import whoosh_sets
+    from search.indexing import get_backend
+
+    with write_transaction():  # one segment of 300 documents in 7 groups and none
+        for n in range(300):
+            doc_type = "post" if n % 3 else "page"
+            doc = docs.make(doc_type, n, f"Titel {n}", f"Text {n}", group=n % 8 or None)
+            docs.items[(doc_type, doc.id)] = doc
+            enqueue(doc_type, n)
+    with write_transaction():
+        for n in range(0, 300, 4):
+            doc_type = "post" if n % 3 else "page"
+            docs.items.pop((doc_type, str(n)))
+            enqueue(doc_type, n, op="delete")
+    backend = get_backend()
+    with backend._searcher() as searcher:
+        readers = [reader for _, reader, _ in backend._leaves(searcher)
+                   if reader.doc_count_all() == 300]
+        assert len(readers) == 1
+        reader = readers[0]
+        assert reader.has_deletions()
+        size = reader.doc_count_all()
+        assert whoosh_sets.live_bitmap(reader) == whoosh_sets.to_bitmap(reader.all_doc_ids(), size)
+        tokens = [t.decode() for t in reader.lexicon("group")]
+        assert len(tokens) == 8
+        for field, values in (("group", tokens), ("type", ["post", "page"])):
+            for value in values:
+                whoosh_filtered = list(reader.postings(field, value).all_ids())
+                assert whoosh_sets.term_bitmap(reader, field, value) \
+                    == whoosh_sets.to_bitmap(whoosh_filtered, size)
+        for chosen in (tokens[:1], tokens[2:5], tokens, []):
+            union = 0
+            for token in chosen:
+                union |= whoosh_sets.term_bitmap(reader, "group", token)
+            assert whoosh_sets.scope_bitmap(reader, frozenset(chosen)) == union
