@@ -38,7 +38,7 @@ from __future__ import annotations
 import heapq
 import pickle
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from itertools import accumulate, chain, pairwise
 
@@ -57,6 +57,7 @@ from search import backend, whoosh_blocks
 from search.analysis import pair_text
 from search.backend import FACET_LIMIT, Filters, Scope
 from search.query import TextQuery
+from search.whoosh_support import SizedCache
 
 CACHE_BYTES = 64 * 1024 * 1024
 POSTINGS_CACHE_BYTES = 128 * 1024 * 1024
@@ -66,10 +67,9 @@ PAIR_FIELDS = {"de": "pairs_de", "en": "pairs_en"}
 TITLE_FIELDS = {"de": "title_de", "en": "title_en"}
 SCORED_FIELDS = frozenset(TEXT_FIELDS.values())
 _lock = threading.Lock()
-_bitmaps: OrderedDict[tuple, int] = OrderedDict()
-_cached_bytes = 0
-_postings: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-_postings_bytes = 0
+_bitmaps = SizedCache(CACHE_BYTES, lambda bitmap: (bitmap.bit_length() + 7) // 8 + 64)
+_postings = SizedCache(POSTINGS_CACHE_BYTES,
+                       lambda found: found[0].nbytes + found[1].nbytes + 128)
 _columns: dict[str, dict] = {}
 
 
@@ -107,23 +107,8 @@ def _size(reader) -> int:
 
 
 def _cached(reader, field: str, text: Hashable, make: Callable[[], int]) -> int:
-    global _cached_bytes
     segment = reader.segment()
-    key = (segment.segment_id(), segment.deleted_count(), field, text)
-    with _lock:
-        found = _bitmaps.get(key)
-        if found is not None:
-            _bitmaps.move_to_end(key)
-            return found
-    found = make()
-    with _lock:
-        if key not in _bitmaps:
-            _bitmaps[key] = found
-            _cached_bytes += (found.bit_length() + 7) // 8 + 64
-            while _cached_bytes > CACHE_BYTES and len(_bitmaps) > 1:
-                _, dropped = _bitmaps.popitem(last=False)
-                _cached_bytes -= (dropped.bit_length() + 7) // 8 + 64
-    return found
+    return _bitmaps.get((segment.segment_id(), segment.deleted_count(), field, text), make)
 
 
 def term_bitmap(reader, field: str, text: str) -> int:
@@ -556,22 +541,8 @@ def term_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray
     instead of being read from disk. Whoosh's on-disk matcher is read a block
     at a time (:func:`_blocks`), its delta-coded ids summed by numpy.
     """
-    global _postings_bytes
-    key = (reader.segment().segment_id(), field, text)
-    with _lock:
-        found = _postings.get(key)
-        if found is not None:
-            _postings.move_to_end(key)
-            return found
-    found = _read_postings(reader, field, text)
-    with _lock:
-        if key not in _postings:
-            _postings[key] = found
-            _postings_bytes += found[0].nbytes + found[1].nbytes + 128
-            while _postings_bytes > POSTINGS_CACHE_BYTES and len(_postings) > 1:
-                _, (ids, weights) = _postings.popitem(last=False)
-                _postings_bytes -= ids.nbytes + weights.nbytes + 128
-    return found
+    return _postings.get((reader.segment().segment_id(), field, text),
+                         lambda: _read_postings(reader, field, text))
 
 
 def _read_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:

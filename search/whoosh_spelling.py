@@ -15,21 +15,18 @@ the same order. Frequencies are summed over segments, as Whoosh's reader does.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
+
+from search.whoosh_support import SizedCache
 
 __all__ = ["CACHE_WORDS", "corrections"]
 
 CACHE_WORDS = 1_000_000  # words kept over all segments and first letters
 MAX_DISTANCE = 2
 
-_lock = threading.Lock()
-_vocabularies: OrderedDict[tuple, tuple[list[str], np.ndarray]] = OrderedDict()
-_cached_words = 0
+_vocabularies = SizedCache(CACHE_WORDS, lambda found: len(found[0]) + 1)
 
 
 def corrections(searcher, field: str, word: str, limit: int, prefix: int = 1) -> list[str]:
@@ -62,26 +59,15 @@ def corrections(searcher, field: str, word: str, limit: int, prefix: int = 1) ->
 def _vocabulary(reader, field: str, prefix: str) -> tuple[list[str], np.ndarray]:
     """A segment's words of ``field`` starting with ``prefix``, with their
     frequencies (cached: a segment's words never change)."""
-    global _cached_words
-    key = (reader.segment().segment_id(), field, prefix)
-    with _lock:
-        found = _vocabularies.get(key)
-        if found is not None:
-            _vocabularies.move_to_end(key)
-            return found
-    if field not in reader.schema:
-        return [], np.zeros(0, dtype=np.int64)
-    from_bytes = reader.schema[field].from_bytes
-    words, counts = [], []
-    for text, info in reader.iter_prefix(field, prefix):
-        words.append(from_bytes(text))
-        counts.append(info.weight())
-    found = (words, np.array(counts, dtype=np.int64))
-    with _lock:
-        if key not in _vocabularies:
-            _vocabularies[key] = found
-            _cached_words += len(words) + 1
-            while _cached_words > CACHE_WORDS and len(_vocabularies) > 1:
-                _, (dropped, _) = _vocabularies.popitem(last=False)
-                _cached_words -= len(dropped) + 1
-    return found
+
+    def read() -> tuple[list[str], np.ndarray]:
+        if field not in reader.schema:
+            return [], np.zeros(0, dtype=np.int64)
+        from_bytes = reader.schema[field].from_bytes
+        words, counts = [], []
+        for text, info in reader.iter_prefix(field, prefix):
+            words.append(from_bytes(text))
+            counts.append(info.weight())
+        return words, np.array(counts, dtype=np.int64)
+
+    return _vocabularies.get((reader.segment().segment_id(), field, prefix), read)

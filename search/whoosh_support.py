@@ -7,6 +7,9 @@ import gc
 import logging
 import threading
 import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
 
 from whoosh.matching import IntersectionMatcher, NullMatcher, WrappingMatcher
 from whoosh.query import And, AndNot, Every, Or, Phrase, Query, Term
@@ -46,6 +49,35 @@ def remember_missing_columns() -> None:
 
     reader_class._cached_reader = cached_reader
     reader_class._schwarm_remembers_missing = True
+
+
+class SizedCache:
+    """A thread-safe least-recently-used cache bounded by the summed size of its
+    values (``size_of``); a value larger than the bound still stays alone."""
+
+    def __init__(self, limit: int, size_of: Callable[[Any], int]):
+        self.limit = limit
+        self.size_of = size_of
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The value cached under ``key``, else ``make()`` (called unlocked), kept."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        found = make()
+        with self._lock:
+            if key not in self._items:
+                self._items[key] = found
+                self._size += self.size_of(found)
+                while self._size > self.limit and len(self._items) > 1:
+                    _, dropped = self._items.popitem(last=False)
+                    self._size -= self.size_of(dropped)
+        return found
 
 
 RUN_CHUNK = 4096  # postings per marshal record in a sorting run
