@@ -23,9 +23,12 @@ run: $(VENV)/.installed  ## set up and serve Schwarm on http://127.0.0.1:5000
 	@echo "Schwarm is starting on http://$(HOST):$(PORT)"
 	$(BIN)/schwarm serve --host $(HOST) --port $(PORT)
 
+# pytest-xdist workers: one per core (PostgreSQL: a database per worker)
+TEST_WORKERS ?= auto
+
 test: $(VENV)/.installed  ## set up and run the whole test suite
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed  ## ruff
 	$(BIN)/ruff check .

@@ -8,16 +8,41 @@ import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
 
-from schwarm import create_app
+from schwarm import create_app, database_uri
 from schwarm.extensions import db, limiter
 
-POSTGRES_URL = os.environ.get("DATABASE_URL", "")
+
+def _database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database,
+    ``<name>_<worker>``, made empty here: the per-test reset truncates every
+    table, which would pull the floor from under another worker's test."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url.startswith(("postgres://", "postgresql://")) or not worker:
+        return url
+    base, _sep, query = url.partition("?")
+    server, name = base.rsplit("/", 1)
+    own = f"{name}_{worker}"
+    admin = create_engine(database_uri(url, Path(".")), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{own}"'))
+    finally:
+        admin.dispose()
+    own_url = f"{server}/{own}" + (f"?{query}" if query else "")
+    # for the subprocesses that tests start (indexer, mail gateway)
+    os.environ["DATABASE_URL"] = own_url
+    return own_url
+
+
+POSTGRES_URL = _database_of_this_worker(os.environ.get("DATABASE_URL", ""))
 _pg_schema_ready = False
 PASSWORD = "correct horse battery"
 
@@ -74,8 +99,6 @@ def make_app(tmp_path, **overrides):
         "SEARCH_DRAIN_IN_BACKGROUND": False,
     }
     if POSTGRES_URL:
-        from schwarm import database_uri
-
         config["SQLALCHEMY_DATABASE_URI"] = database_uri(POSTGRES_URL, tmp_path)
     else:
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'schwarm.db'}"

@@ -20,7 +20,8 @@ def migration_database(tmp_path):
         yield f"sqlite:///{tmp_path / 'migrated.db'}"
         return
     server = database_uri(POSTGRES_URL, tmp_path)
-    name = "schwarm_migration_check"
+    # beside the test database, so that parallel workers each have their own
+    name = POSTGRES_URL.partition("?")[0].rsplit("/", 1)[1] + "_migration_check"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
