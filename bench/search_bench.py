@@ -24,6 +24,11 @@ private). Measured:
   again (per-segment caches warm). p95 per kind of query is in the JSON.
 * ``suggest p95 ms`` — search-as-you-type prefixes.
 
+With ``--workdir DIR`` a Whoosh instance is kept in ``DIR/whoosh-<size>-documents``
+and later runs measure its queries again without indexing (the JSON then
+repeats the build figures of the run that built it, with ``built_at``):
+indexing a million documents takes over an hour on two cores.
+
 PostgreSQL runs against ``--pg-url`` (default: ``BENCH_DATABASE_URL`` or
 postgresql://postgres@127.0.0.1:5432/schwarm_bench, created if missing) and
 is skipped when that server is unreachable.
@@ -245,16 +250,39 @@ def _index_mb(root: Path) -> float:
     return round(sum(f.stat().st_size for f in live.rglob("*") if f.is_file()) / 1e6, 1)
 
 
+BUILT = "built.json"  # a kept instance's build figures, written when it is complete
+
+
+def _instance(backend: str, size: int, workdir: str | None) -> tuple[Path, dict | None]:
+    """Where ``backend`` at ``size`` documents lives, and its build figures if it
+    was built there before. Whoosh instances in ``--workdir`` are kept and reused
+    (a million documents take over an hour to index); PostgreSQL's database is
+    made again each time, and so are temporary instances."""
+    if not workdir or backend != "whoosh":
+        if workdir:
+            Path(workdir).mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f"schwarm-bench-{backend}-", dir=workdir)), None
+    instance = Path(workdir) / f"{backend}-{size}-documents"
+    marker = instance / BUILT
+    if marker.exists():
+        return instance, json.loads(marker.read_text())
+    shutil.rmtree(instance, ignore_errors=True)  # an unfinished build
+    instance.mkdir(parents=True)
+    return instance, None
+
+
 def run_one(backend: str, size: int, queries: int, pg_url: str,
             workdir: str | None = None, processes: int = 1) -> dict | None:
-    """Index ``size`` documents into a fresh ``backend`` and measure."""
+    """Index ``size`` documents into ``backend`` (or reuse a kept Whoosh instance
+    of ``workdir``) and measure."""
     from schwarm import create_app
     from schwarm.extensions import db
 
-    if workdir:
-        Path(workdir).mkdir(parents=True, exist_ok=True)
-    instance = Path(tempfile.mkdtemp(prefix=f"schwarm-bench-{backend}-", dir=workdir))
-    uri = _database(backend, instance, pg_url)
+    instance, built = _instance(backend, size, workdir)
+    if built is not None:
+        uri = f"sqlite:///{instance / 'bench.db'}"
+    else:
+        uri = _database(backend, instance, pg_url)
     if uri is None:
         return None
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "INSTANCE_PATH": str(instance),
@@ -262,29 +290,16 @@ def run_one(backend: str, size: int, queries: int, pg_url: str,
                       "SEARCH_INDEX_DIR": str(instance / "index"),
                       "SEARCH_DRAIN_AFTER_REQUEST": False})
     with app.app_context():
-        db.create_all()
-        viewer, group_ids = _people_and_groups(db)
         from search import services
         from search.indexing import get_backend
 
         index = get_backend()
         corpus = Corpus()
-        docs = corpus.documents(size, group_ids)
-
-        def batches():
-            while batch := [d for _, d in zip(range(1000), docs, strict=False)]:
-                yield batch
-
-        started = time.perf_counter()
-        indexed = sum(index.rebuild(batches(), processes=processes))
-        rebuild_s = time.perf_counter() - started
-        index_mb = _index_mb(instance / "index") if backend == "whoosh" else None
-
-        updates = list(corpus.documents(min(400, max(20, size // 5)), group_ids))
-        started = time.perf_counter()
-        for i in range(0, len(updates), 20):
-            index.apply(updates[i:i + 20], [], lambda connection=None: None)
-        update_s = time.perf_counter() - started
+        if built is None:
+            built = _build(db, index, corpus, size, processes, instance, backend)
+            if workdir and backend == "whoosh":
+                (instance / BUILT).write_text(json.dumps(built) + "\n")
+        viewer = db.session.get(_user_model(), built["viewer_id"])
 
         plan = corpus.queries(queries)
         for spec in corpus.queries(20, seed=99):  # warm up: open files, load analyzers
@@ -308,12 +323,13 @@ def run_one(backend: str, size: int, queries: int, pg_url: str,
         db.session.remove()
         db.engine.dispose()
     index.close()
-    shutil.rmtree(instance, ignore_errors=True)
+    if not (workdir and backend == "whoosh"):
+        shutil.rmtree(instance, ignore_errors=True)
     return {
-        "backend": backend, "documents": indexed,
-        "rebuild_docs_per_s": round(indexed / rebuild_s, 1),
-        "update_docs_per_s": round(len(updates) / update_s, 1),
-        "index_mb": index_mb,
+        "backend": backend, "documents": built["documents"],
+        "rebuild_docs_per_s": built["rebuild_docs_per_s"],
+        "update_docs_per_s": built["update_docs_per_s"],
+        "index_mb": built["index_mb"], "built_at": built["built_at"],
         "query_p50_ms": round(statistics.median(latencies), 2),
         "query_p95_ms": round(_percentile(latencies, 0.95), 2),
         "query_max_ms": round(max(latencies), 2),
@@ -322,8 +338,43 @@ def run_one(backend: str, size: int, queries: int, pg_url: str,
                                   for name, values in sorted(by_class.items())},
         "queries": len(latencies), "mean_hits": round(statistics.mean(totals), 1),
         "suggest_p95_ms": round(_percentile(suggest_ms, 0.95), 2),
-        "cpu_count": os.cpu_count(), "rebuild_processes": processes,
+        "cpu_count": os.cpu_count(), "rebuild_processes": built["rebuild_processes"],
     }
+
+
+def _user_model():
+    from schwarm.accounts.models import User
+
+    return User
+
+
+def _build(db, index, corpus: Corpus, size: int, processes: int, instance: Path,
+           backend: str) -> dict:
+    """Fill a fresh instance: people, groups, a rebuild of ``size`` documents, then
+    updates in batches of 20. Returns the build figures."""
+    db.create_all()
+    viewer, group_ids = _people_and_groups(db)
+    docs = corpus.documents(size, group_ids)
+
+    def batches():
+        while batch := [d for _, d in zip(range(1000), docs, strict=False)]:
+            yield batch
+
+    started = time.perf_counter()
+    indexed = sum(index.rebuild(batches(), processes=processes))
+    rebuild_s = time.perf_counter() - started
+    index_mb = _index_mb(instance / "index") if backend == "whoosh" else None
+
+    updates = list(corpus.documents(min(400, max(20, size // 5)), group_ids))
+    started = time.perf_counter()
+    for i in range(0, len(updates), 20):
+        index.apply(updates[i:i + 20], [], lambda connection=None: None)
+    update_s = time.perf_counter() - started
+    return {"viewer_id": viewer.id, "documents": indexed,
+            "rebuild_docs_per_s": round(indexed / rebuild_s, 1),
+            "update_docs_per_s": round(len(updates) / update_s, 1),
+            "index_mb": index_mb, "rebuild_processes": processes,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds")}
 
 
 def growth(rows: list[dict], base: int = 100_000) -> dict[str, float]:
@@ -369,7 +420,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     parser.add_argument("--backends", default="whoosh,postgres")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG))
-    parser.add_argument("--workdir", default=None, help="where the instances go (temp)")
+    parser.add_argument("--workdir", default=None,
+                        help="keep Whoosh instances here and reuse them (default: temporary)")
     parser.add_argument("--out", default=str(RESULTS), help="directory for the JSON")
     parser.add_argument("--json", default=None, help="exact output file (overrides --out)")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
