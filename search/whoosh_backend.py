@@ -43,7 +43,7 @@ from whoosh.index import LockError
 from whoosh.query import Or, Term
 from whoosh.util.times import datetime_to_long
 
-from search import whoosh_sets, whoosh_spelling, whoosh_support
+from search import whoosh_columns, whoosh_sets, whoosh_spelling, whoosh_support
 from search.analysis import (
     FoldFilter,
     NormalizeFilter,
@@ -87,6 +87,7 @@ REBUILD_JOB_DOCS = 200  # documents per job file handed to a worker process
 
 whoosh_support.remember_missing_columns()
 whoosh_support.chunked_posting_runs()
+whoosh_support.zero_copy_compound_files()
 FIELDS = whoosh_sets.TEXT_FIELDS
 
 
@@ -246,6 +247,16 @@ class WhooshBackend:
             self._indexes = {}
             raise
         finalize(None)
+        self._prepare_columns(ix)
+
+    def _prepare_columns(self, ix) -> None:
+        """Write the column files of new large segments (a merge makes them), so no
+        search has to read Whoosh's columns (see :mod:`search.whoosh_columns`)."""
+        try:
+            with ix.reader() as reader:
+                whoosh_columns.prepare(leaf for leaf, _offset in reader.leaf_readers())
+        except Exception:  # only a speed-up: the searches compute what is missing
+            log.exception("search: column files not prepared")
 
     def rebuild(self, batches: Iterable[list[SearchDocument]],
                 processes: int = 1) -> Iterator[int]:
@@ -270,6 +281,7 @@ class WhooshBackend:
                 yield len(batch)
             writer.commit()
             writer = None
+            self._prepare_columns(ix)
         except BaseException:
             if writer is not None:
                 writer.cancel()
@@ -293,7 +305,7 @@ class WhooshBackend:
     @staticmethod
     def _leaves(searcher) -> list[tuple[object, object, int]]:
         leaves = [(s, s.reader(), offset) for s, offset in searcher.leaf_searchers()]
-        whoosh_sets.forget_columns(r.segment().segment_id() for _, r, _ in leaves)
+        whoosh_columns.forget(r.segment().segment_id() for _, r, _ in leaves)
         return leaves
 
     def _matches(self, searcher, scope: Scope, text: TextQuery, filters: Filters):
@@ -397,8 +409,8 @@ class WhooshBackend:
                     for word in words[:-1]:
                         found &= whoosh_sets.term_bitmap(reader, "title_words", word)
                     found &= whoosh_sets.prefix_bitmap(reader, "title_words", words[-1])
-                    created = whoosh_sets.columns(reader)["created"] if found else []
-                    newest += [(created[d], d + offset)
+                    created = whoosh_columns.columns(reader)["created_array"] if found else []
+                    newest += [(int(created[d]), d + offset)
                                for d in whoosh_sets.newest_of(reader, found, limit)]
                 if tag_prefix and " " not in tag_prefix:
                     for tag in whoosh_sets.prefix_terms(reader, "tags", tag_prefix):

@@ -13,7 +13,8 @@ way does not fit a 50 ms budget at 100k documents. So:
   one cached term bitmap; a longer phrase ANDs its pairs and reads positions
   only for what is left (:func:`phrase_bitmaps`). The result equals Whoosh's
   positional phrase query (pinned by ``tests/search/test_phrases.py``).
-* Facets are counted from per-segment column lists over the matched ids.
+* Facets are counted from per-segment column arrays over the matched ids
+  (:mod:`search.whoosh_columns`, kept in a file beside each large segment).
 * Only candidates are ranked, by Whoosh's BM25F computed with numpy: a text
   term's whole posting list (ids and weights) is read once per segment and
   cached (it also gives the term's bitmap), its blocks decoded without their
@@ -29,7 +30,7 @@ way does not fit a 50 ms budget at 100k documents. So:
   segments of the index. Documented in ``search/__init__``.
 
 Caches are per process: term bitmaps are bounded by :data:`CACHE_BYTES`,
-posting lists by :data:`POSTINGS_CACHE_BYTES`; column lists are kept for the
+posting lists by :data:`POSTINGS_CACHE_BYTES`; column arrays are kept for the
 live segments only.
 """
 
@@ -40,7 +41,7 @@ import pickle
 import threading
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from itertools import accumulate, chain, pairwise
+from itertools import accumulate, pairwise
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, W3PerDocReader, _lenfield
@@ -57,6 +58,7 @@ from search import backend, whoosh_blocks
 from search.analysis import pair_text
 from search.backend import FACET_LIMIT, Filters, Scope
 from search.query import TextQuery
+from search.whoosh_columns import columns
 from search.whoosh_support import SizedCache
 
 CACHE_BYTES = 64 * 1024 * 1024
@@ -70,7 +72,6 @@ _lock = threading.Lock()
 _bitmaps = SizedCache(CACHE_BYTES, lambda bitmap: (bitmap.bit_length() + 7) // 8 + 64)
 _postings = SizedCache(POSTINGS_CACHE_BYTES,
                        lambda found: found[0].nbytes + found[1].nbytes + 128)
-_columns: dict[str, dict] = {}
 
 
 def to_bitmap(ids: Iterable[int], size: int) -> int:
@@ -197,54 +198,6 @@ def scope_bitmap(reader, tokens: frozenset[str]) -> int:
         return found & live_bitmap(reader)
 
     return _cached(reader, "*scope*", tokens, make)
-
-
-def columns(reader) -> dict:
-    """Per-document type, group, author, tags and creation time of a segment,
-    and its documents newest first."""
-    segment_id = reader.segment().segment_id()
-    found = _columns.get(segment_id)
-    if found is None:
-        shared: dict[str, str] = {}
-
-        def read(name):
-            return [shared.setdefault(v, v) for v in reader.column_reader(name)]
-
-        created = list(reader.column_reader("created_at", translate=False))
-        found = {
-            "type": read("type"),
-            "group": read("group"),
-            "author": read("author"),
-            "tag": [tuple(v.split(",")) if v else () for v in read("tagset")],
-            "created": created,
-        }
-        found["created_array"] = np.array(created, dtype=np.int64)
-        # newest first; equal times in ascending docnum order
-        found["newest_array"] = np.argsort(-found["created_array"], kind="stable")
-        for name in ("type", "group", "author"):
-            found[f"{name}_codes"] = _codes(found[name])
-        found["tag_codes"] = _codes(list(chain.from_iterable(found["tag"])))
-        found["tag_docs"] = np.repeat(np.arange(len(created), dtype=np.int64),
-                                      [len(tags) for tags in found["tag"]])
-        with _lock:
-            _columns[segment_id] = found
-    return found
-
-
-def _codes(values: list[str]) -> tuple[list[str], np.ndarray]:
-    """(distinct values, code of each entry): what ``np.bincount`` counts."""
-    index: dict[str, int] = {}
-    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int32,
-                        count=len(values))
-    return list(index), codes
-
-
-def forget_columns(keep: Iterable[str]) -> None:
-    """Drop column lists of segments that are no longer live."""
-    keep = set(keep)
-    with _lock:
-        for segment_id in [s for s in _columns if s not in keep]:
-            del _columns[segment_id]
 
 
 def _any(reader, field: str, values: Iterable[str]) -> int:
@@ -482,8 +435,8 @@ def _newest_across(per_segment, bitmaps: list[int], count: int) -> list[tuple[in
     for index, ((reader, _found, _offset, _leaf), bitmap) in enumerate(
             zip(per_segment, bitmaps, strict=True)):
         if bitmap:
-            created = columns(reader)["created"]
-            newest += [(created[d], index, d) for d in newest_of(reader, bitmap, count)]
+            created = columns(reader)["created_array"]
+            newest += [(int(created[d]), index, d) for d in newest_of(reader, bitmap, count)]
     newest.sort(reverse=True)
     return [(index, docnum) for _, index, docnum in newest[:count]]
 
@@ -750,7 +703,7 @@ def facet_counts(per_segment) -> dict[str, list[tuple[str, int]]]:
             _count(counters[name], values, codes[ids])
         values, codes = cols["tag_codes"]
         if len(codes):
-            flags = bitmap_flags(found, len(cols["created"]))
+            flags = bitmap_flags(found, len(cols["created_array"]))
             _count(counters["tag"], values, codes[flags[cols["tag_docs"]]])
     out = {}
     for name, counter in counters.items():

@@ -132,6 +132,90 @@ def chunked_posting_runs() -> None:
     pool_class._schwarm_chunked_runs = True
 
 
+class MemoryReader:
+    """A read-only file over a buffer (a slice of the segment's mmap), without
+    copying it: ``io.BytesIO`` copies the buffer it is given."""
+
+    def __init__(self, buffer):
+        self._view = memoryview(buffer)
+        self._position = 0
+        self.closed = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        start = self._position
+        end = len(self._view) if size is None or size < 0 else min(len(self._view),
+                                                                   start + size)
+        self._position = max(start, end)
+        return bytes(self._view[start:end])
+
+    def readline(self, size: int | None = -1) -> bytes:
+        end = len(self._view) if size is None or size < 0 else min(len(self._view),
+                                                                   self._position + size)
+        line = bytearray()
+        while self._position < end:
+            chunk = bytes(self._view[self._position:min(end, self._position + 256)])
+            newline = chunk.find(b"\n")
+            if newline >= 0:
+                chunk = chunk[:newline + 1]
+            line += chunk
+            self._position += len(chunk)
+            if newline >= 0:
+                break
+        return bytes(line)
+
+    def __iter__(self):
+        while line := self.readline():
+            yield line
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = (0, self._position, len(self._view))[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._position = base + offset
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._view.release()  # so the mmap under it can be closed
+
+
+def zero_copy_compound_files() -> None:
+    """Make Whoosh read the files inside a compound segment from its mmap.
+
+    Whoosh opens each file of a segment (terms, postings, columns) as a
+    ``BufferFile`` over a slice of the segment's mmap, and wraps the slice in
+    ``io.BytesIO`` for sequential reads, which copies it: every process that
+    opened a searcher copied every segment's postings into its memory (about
+    0.5 s and 400 MB for a segment of 50,000 documents; the first search after a
+    start at a million posts took 24 s). ``get`` already reads from the slice;
+    now the sequential reads do too. Idempotent.
+    """
+    from whoosh.filedb import structfile
+
+    buffer_file = structfile.BufferFile
+    if getattr(buffer_file, "_schwarm_zero_copy", False):
+        return
+
+    def __init__(self, buf, name=None, onclose=None):
+        self._buf = buf
+        self._name = name
+        self.file = MemoryReader(buf)
+        self.onclose = onclose
+        self.is_real = False
+        self.is_closed = False
+
+    def subset(self, position, length, name=None):
+        return buffer_file(self._buf[position:position + length], name=name or self._name)
+
+    buffer_file.__init__ = __init__
+    buffer_file.subset = subset
+    buffer_file._schwarm_zero_copy = True
+
+
 def _word_query(word: Word):
     return Or([Term(field, getattr(word, lang)) for lang, field in FIELDS.items()
                if getattr(word, lang)])
