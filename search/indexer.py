@@ -78,6 +78,7 @@ def run(app: Flask, stop: threading.Event | None = None, poll: float = POLL_SECO
     beating.start()
     applied = 0
     try:
+        _prepare_files(app)
         while not stop.is_set():
             try:
                 with app.app_context():
@@ -94,6 +95,21 @@ def run(app: Flask, stop: threading.Event | None = None, poll: float = POLL_SECO
         beating.join(HEARTBEAT_SECONDS * 2)
         path.unlink(missing_ok=True)
     return applied
+
+
+def _prepare_files(app: Flask) -> None:
+    """The backend's files beside the index that a search reads instead of
+    working them out (Whoosh: columns and frequent posting lists of large
+    segments), for an index written before they existed. Once per start."""
+    from search.indexing import get_backend
+
+    try:
+        with app.app_context():
+            prepare = getattr(get_backend(), "prepare_live_files", None)
+            if prepare is not None:
+                prepare()
+    except Exception:  # only a speed-up
+        log.exception("the indexer could not prepare the index files")
 
 
 def main() -> None:

@@ -247,16 +247,24 @@ class WhooshBackend:
             self._indexes = {}
             raise
         finalize(None)
-        self._prepare_columns(ix)
+        self._prepare_files(ix)
 
-    def _prepare_columns(self, ix) -> None:
-        """Write the column files of new large segments (a merge makes them), so no
-        search has to read Whoosh's columns (see :mod:`search.whoosh_columns`)."""
+    def prepare_live_files(self) -> None:
+        """Write what is missing of the column and posting files of the live index
+        (the indexer does this when it starts, for an index written before them)."""
+        ix = self._index()
+        if ix is not None:
+            self._prepare_files(ix)
+
+    def _prepare_files(self, ix) -> None:
+        """Write the column and posting files of new large segments (a merge makes
+        them), so no search has to read Whoosh's columns or the blocks of frequent
+        words (see :mod:`search.whoosh_columns`, :mod:`search.whoosh_postings`)."""
         try:
             with ix.reader() as reader:
-                whoosh_columns.prepare(leaf for leaf, _offset in reader.leaf_readers())
+                whoosh_sets.prepare_files([leaf for leaf, _offset in reader.leaf_readers()])
         except Exception:  # only a speed-up: the searches compute what is missing
-            log.exception("search: column files not prepared")
+            log.exception("search: column and posting files not prepared")
 
     def rebuild(self, batches: Iterable[list[SearchDocument]],
                 processes: int = 1) -> Iterator[int]:
@@ -281,7 +289,7 @@ class WhooshBackend:
                 yield len(batch)
             writer.commit()
             writer = None
-            self._prepare_columns(ix)
+            self._prepare_files(ix)
         except BaseException:
             if writer is not None:
                 writer.cancel()
@@ -305,7 +313,7 @@ class WhooshBackend:
     @staticmethod
     def _leaves(searcher) -> list[tuple[object, object, int]]:
         leaves = [(s, s.reader(), offset) for s, offset in searcher.leaf_searchers()]
-        whoosh_columns.forget(r.segment().segment_id() for _, r, _ in leaves)
+        whoosh_sets.forget_segments(r.segment().segment_id() for _, r, _ in leaves)
         return leaves
 
     def _matches(self, searcher, scope: Scope, text: TextQuery, filters: Filters):

@@ -54,7 +54,7 @@ from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 from whoosh.util.times import datetime_to_long
 
-from search import backend, whoosh_blocks
+from search import backend, whoosh_blocks, whoosh_columns, whoosh_postings
 from search.analysis import pair_text
 from search.backend import FACET_LIMIT, Filters, Scope
 from search.query import TextQuery
@@ -494,6 +494,9 @@ def term_postings(reader, field: str, text: str) -> tuple[np.ndarray, np.ndarray
     instead of being read from disk. Whoosh's on-disk matcher is read a block
     at a time (:func:`_blocks`), its delta-coded ids summed by numpy.
     """
+    kept = whoosh_postings.lookup(reader, field, text)  # a frequent word: mapped, not cached
+    if kept is not None:
+        return kept
     return _postings.get((reader.segment().segment_id(), field, text),
                          lambda: _read_postings(reader, field, text))
 
@@ -712,3 +715,18 @@ def facet_counts(per_segment) -> dict[str, list[tuple[str, int]]]:
         items.sort(key=lambda item: (-item[1], item[0]))
         out[name] = items[:FACET_LIMIT]
     return out
+
+
+def prepare_files(readers: list) -> None:
+    """Write the column and posting files of large segments that have none
+    (:mod:`search.whoosh_columns`, :mod:`search.whoosh_postings`)."""
+    whoosh_columns.prepare(readers)
+    whoosh_postings.prepare(readers, _read_postings)
+
+
+def forget_segments(keep: Iterable[str]) -> None:
+    """Drop the per-process column arrays and posting maps of segments that are
+    no longer live."""
+    keep = set(keep)
+    whoosh_columns.forget(keep)
+    whoosh_postings.forget(keep)

@@ -79,6 +79,12 @@ class SizedCache:
                     self._size -= self.size_of(dropped)
         return found
 
+    def clear(self) -> None:
+        """Forget every value."""
+        with self._lock:
+            self._items.clear()
+            self._size = 0
+
 
 RUN_CHUNK = 4096  # postings per marshal record in a sorting run
 
