@@ -79,13 +79,19 @@ def forget(keep: Iterable[str]) -> None:
             del _columns[segment_id]
 
 
-def _path(reader) -> Path | None:
+def segment_file(reader, suffix: str) -> Path | None:
+    """``<folder>/<segment id><suffix>`` beside a segment's own files (a name
+    Whoosh deletes with the segment), or None if the index is not in a folder."""
     storage = reader.storage()
     storage = getattr(storage, "b", storage)  # a compound segment overlays its folder
     folder = getattr(storage, "folder", None)
     if not folder:
         return None
-    return Path(folder) / (reader.segment().segment_id() + SUFFIX)
+    return Path(folder) / (reader.segment().segment_id() + suffix)
+
+
+def _path(reader) -> Path | None:
+    return segment_file(reader, SUFFIX)
 
 
 def _compute(reader) -> dict:

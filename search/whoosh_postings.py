@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from search.whoosh_columns import segment_file
+
 log = logging.getLogger(__name__)
 
 FREQUENT = 1_000  # documents; shorter lists are a few blocks, read quickly from Whoosh
@@ -108,10 +110,7 @@ def forget(keep: Iterable[str]) -> None:
 
 
 def _base(reader) -> Path | None:
-    storage = reader.storage()
-    storage = getattr(storage, "b", storage)  # a compound segment overlays its folder
-    folder = getattr(storage, "folder", None)
-    return Path(folder) / reader.segment().segment_id() if folder else None
+    return segment_file(reader, "")
 
 
 def _write(base: Path, keys: list[str], offsets: np.ndarray, ids: np.ndarray,
