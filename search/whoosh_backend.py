@@ -43,7 +43,13 @@ from whoosh.index import LockError
 from whoosh.query import Or, Term
 from whoosh.util.times import datetime_to_long
 
-from search import whoosh_columns, whoosh_sets, whoosh_spelling, whoosh_support
+from search import (
+    whoosh_columns,
+    whoosh_postings,
+    whoosh_sets,
+    whoosh_spelling,
+    whoosh_support,
+)
 from search.analysis import (
     FoldFilter,
     NormalizeFilter,
@@ -160,6 +166,7 @@ class WhooshBackend:
         self.dir = IndexDir(root)
         self._indexes: dict[str, whoosh_index.Index] = {}
         self._open = Searchers()
+        self._prepared: set[str] = set()  # large segments whose files this process wrote
         # closes the open files when the app (and this backend) goes away
         weakref.finalize(self, self._open.close_all)
 
@@ -247,7 +254,17 @@ class WhooshBackend:
             self._indexes = {}
             raise
         finalize(None)
-        self._prepare_files(ix)
+        self._prepare_new_files(ix)
+
+    def _prepare_new_files(self, ix) -> None:
+        """After a commit: write files only when a large segment appeared (a merge),
+        found in the table of contents, without opening every segment per drain."""
+        smallest = min(whoosh_columns.PERSIST_FROM, whoosh_postings.PERSIST_FROM)
+        large = {segment.segment_id() for segment in ix._segments()
+                 if segment.doc_count_all() >= smallest}
+        if large - self._prepared:
+            self._prepare_files(ix)
+            self._prepared = large
 
     def prepare_live_files(self) -> None:
         """Write what is missing of the column and posting files of the live index
