@@ -5,7 +5,9 @@ that nothing acknowledged was lost.
    postgresql://...``, which should be an empty database) with one account and
    API token per client, and a few shared wiki pages. Rate limits are switched
    off in the instance's config.py: the test measures the app, not the limiter.
-2. ``gunicorn --workers 4`` on 127.0.0.1 and a free port.
+2. ``gunicorn --workers 4`` on 127.0.0.1 and a free port, as ``schwarm serve``
+   runs it (with the search indexer process); the clients start once /healthz
+   answers and the indexer beats.
 3. ``--clients`` threads, each a bounded loop until ``--duration`` seconds have
    passed: post, comment, edit the *same* wiki pages with ``base_revision``
    (merges and 409 conflicts are expected; 409s are counted, not errors),
@@ -16,7 +18,9 @@ that nothing acknowledged was lost.
    with its text, that each is findable through ``/api/v1/search`` (for wiki
    pages: each client's last text), and that no request answered 5xx.
 
-Throughput and latency percentiles go to stdout and ``bench/results/load-<time>.json``.
+Throughput, latency percentiles and where the CPU went while the clients ran
+(workers, indexer, the clients themselves; from /proc) go to stdout and
+``bench/results/load-<time>.json``.
 """
 
 from __future__ import annotations
@@ -133,6 +137,7 @@ class Server:
     def __init__(self, folder: Path, workers: int, database: str | None,
                  search_backend: str | None = None):
         self.port = _free_port()
+        self.folder = folder
         env = {**os.environ, "SCHWARM_INSTANCE": str(folder)}
         env.pop("DATABASE_URL", None)
         if database:
@@ -148,16 +153,47 @@ class Server:
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 60.0) -> None:
+        """Until /healthz answers 200 and the search indexer beats.
+
+        The indexer loads the compound splitter's tables (about 2 s of CPU)
+        before its first heartbeat; until then every worker drains on its own
+        and loads them too. Driving load before that would measure start-up,
+        not the steady state that ``schwarm serve`` reaches in seconds.
+        """
+        from search.indexer import HEARTBEAT
+
         client = Client(self.port)
         deadline = time.monotonic() + timeout
+        healthy = False
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
-            status, _ = client.request("GET", "/healthz")
-            if status == 200:
+            if not healthy:
+                healthy = client.request("GET", "/healthz")[0] == 200
+            if healthy and (self.folder / HEARTBEAT).exists():
                 return
             time.sleep(0.2)
-        raise RuntimeError("gunicorn did not become healthy in time")
+        raise RuntimeError("gunicorn (or its search indexer) did not become ready in time")
+
+    def processes(self) -> dict[int, str]:
+        """The server's processes by pid: "arbiter", "worker" or "indexer" (Linux /proc)."""
+        parents: dict[int, int] = {}
+        for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
+            if entry.name.isdigit():
+                try:
+                    parents[int(entry.name)] = int(
+                        (entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+        found = {self.process.pid: "arbiter"}
+        for pid, parent in parents.items():
+            if parent == self.process.pid:
+                try:
+                    command = Path(f"/proc/{pid}/cmdline").read_bytes()
+                except OSError:
+                    continue
+                found[pid] = "indexer" if b"search.indexer" in command else "worker"
+        return found
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -168,6 +204,25 @@ class Server:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.log.close()
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def cpu_by_role(before: dict[int, float | None], after: dict[int, float | None],
+                roles: dict[int, str]) -> dict[str, float]:
+    """CPU seconds spent between two readings, summed per role."""
+    spent: dict[str, float] = {}
+    for pid, role in roles.items():
+        if before.get(pid) is not None and after.get(pid) is not None:
+            spent[role] = round(spent.get(role, 0.0) + after[pid] - before[pid], 2)
+    return spent
 
 
 def _client_loop(n: int, port: int, token: str, clients: int, deadline: float, seed: int,
@@ -340,9 +395,14 @@ def run(folder: Path, *, clients: int = 16, duration: float = 30.0, workers: int
     server = Server(folder, workers, database, search_backend)
     try:
         server.wait_ready()
+        roles = server.processes()
+        cpu_before = {pid: cpu_seconds(pid) for pid in roles}
+        client_before = time.process_time()
         began = time.monotonic()
         acks, tally = drive(server.port, setup["tokens"], duration, seed)
         elapsed = time.monotonic() - began
+        cpu = cpu_by_role(cpu_before, {pid: cpu_seconds(pid) for pid in roles}, roles)
+        cpu["client"] = round(time.process_time() - client_before, 2)
         app = bench_app(folder, database)
         outbox_left = wait_for_outbox(app)
         lost = check_database(app, acks)
@@ -365,6 +425,12 @@ def run(folder: Path, *, clients: int = 16, duration: float = 30.0, workers: int
         "lost": lost, "unfindable": unfindable, "outbox_left": outbox_left,
         "statuses": {op: {str(k): v for k, v in s.items()} for op, s in tally.statuses.items()},
         "latency_ms": {op: percentiles(v) for op, v in tally.latency.items()},
+        # Where the machine's CPU went while the clients ran (Linux; empty elsewhere).
+        "cpu_s": cpu, "cpu_available_s": round(elapsed * (os.cpu_count() or 1), 2),
+        "worker_cpu_ms_per_request": round(1000 * cpu["worker"] / requests, 2)
+        if requests and "worker" in cpu else None,
+        "indexer_cpu_ms_per_write": round(1000 * cpu["indexer"] / writes, 2)
+        if writes and "indexer" in cpu else None,
     }
     report["ok"] = not (lost or unfindable or tally.server_errors or outbox_left)
     if out is not None:
@@ -388,6 +454,12 @@ def summary(report: dict) -> str:
     for op, row in sorted(report["latency_ms"].items()):
         lines.append(f"{op:12}{row['n']:7}{row['p50']:9.1f}{row['p95']:9.1f}{row['p99']:9.1f}"
                      f"  {report['statuses'][op]}")
+    if report.get("cpu_s"):
+        spent = ", ".join(f"{role} {seconds} s" for role, seconds in
+                          sorted(report["cpu_s"].items()))
+        lines.append(f"CPU while driving: {spent} (of {report['cpu_available_s']} s on all "
+                     f"cores); per request in workers: {report['worker_cpu_ms_per_request']} "
+                     f"ms; indexer per write: {report['indexer_cpu_ms_per_write']} ms")
     lines.append(f"5xx/connection errors: {report['server_errors']}; lost writes: "
                  f"{len(report['lost'])}; not findable: {len(report['unfindable'])}; "
                  f"outbox rows left: {report['outbox_left']}")

@@ -20,6 +20,9 @@ def test_short_load_run_loses_nothing(tmp_path):
     assert json.loads((tmp_path / "results").joinpath(
         report["json"].rsplit("/", 1)[-1]).read_text())["ok"] is True
     assert "nothing lost" in load.summary(report)
+    # The indexer was up before the clients started, and the CPU is accounted per role.
+    assert set(report["cpu_s"]) >= {"worker", "indexer", "client"}
+    assert report["worker_cpu_ms_per_request"] > 0
 
     # The checker is not blind: a write that was never made is reported lost.
     app = bench_app(tmp_path / "instance")
@@ -45,3 +48,17 @@ def test_markers_keep_distinct_stems_in_both_languages():
     for analyzer in (german_analyzer(), english_analyzer()):
         stems = {tuple(analyze(analyzer, w)) for w in words}
         assert len(stems) == len(words)
+
+
+def test_cpu_is_summed_per_role_and_skips_processes_that_went_away():
+    roles = {1: "worker", 2: "worker", 3: "indexer", 4: "worker"}
+    before = {1: 1.0, 2: 2.0, 3: 0.5, 4: None}
+    after = {1: 1.5, 2: 3.25, 3: 2.0, 4: 9.0}
+    assert load.cpu_by_role(before, after, roles) == {"worker": 1.75, "indexer": 1.5}
+
+
+def test_cpu_seconds_of_this_process_and_of_none():
+    import os
+
+    assert load.cpu_seconds(os.getpid()) >= 0
+    assert load.cpu_seconds(2**22 + 12345) is None
