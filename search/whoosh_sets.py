@@ -95,7 +95,9 @@ def bitmap_flags(bitmap: int, size: int) -> np.ndarray:
 def bitmap_array(bitmap: int) -> np.ndarray:
     """The set bits of ``bitmap``, ascending, as an array."""
     raw = bitmap.to_bytes((bitmap.bit_length() + 7) // 8, "little")
-    return np.flatnonzero(np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little"))
+    # as booleans: numpy's nonzero of a bool array is several times faster than of uint8
+    bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little").view(bool)
+    return np.flatnonzero(bits)
 
 
 def bitmap_ids(bitmap: int) -> list[int]:
