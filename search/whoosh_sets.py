@@ -702,13 +702,13 @@ def facet_counts(per_segment) -> dict[str, list[tuple[str, int]]]:
         if not found:
             continue
         cols = columns(reader)
-        ids = bitmap_array(found)
+        flags = bitmap_flags(found, len(cols["created_array"]))  # unpacked once for both
+        ids = np.flatnonzero(flags)
         for name in ("type", "group", "author"):
             values, codes = cols[f"{name}_codes"]
             _count(counters[name], values, codes[ids])
         values, codes = cols["tag_codes"]
         if len(codes):
-            flags = bitmap_flags(found, len(cols["created_array"]))
             _count(counters["tag"], values, codes[flags[cols["tag_docs"]]])
     out = {}
     for name, counter in counters.items():
