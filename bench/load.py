@@ -165,12 +165,14 @@ class Server:
         client = Client(self.port)
         deadline = time.monotonic() + timeout
         healthy = False
+        # SCHWARM_INDEXER=0 (schwarm/serving.py): no indexer; the workers drain
+        indexer = os.environ.get("SCHWARM_INDEXER", "1") != "0"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
             if not healthy:
                 healthy = client.request("GET", "/healthz")[0] == 200
-            if healthy and (self.folder / HEARTBEAT).exists():
+            if healthy and (not indexer or (self.folder / HEARTBEAT).exists()):
                 return
             time.sleep(0.2)
         raise RuntimeError("gunicorn (or its search indexer) did not become ready in time")

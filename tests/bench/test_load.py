@@ -33,6 +33,16 @@ def test_short_load_run_loses_nothing(tmp_path):
                     "page load/shared-one revision 1000000"]
 
 
+def test_without_an_indexer_the_workers_drain_and_nothing_is_lost(tmp_path, monkeypatch):
+    """SCHWARM_INDEXER=0 leaves the indexer out (schwarm/serving.py): the run
+    does not wait for its heartbeat, and the workers' own drains index everything."""
+    monkeypatch.setenv("SCHWARM_INDEXER", "0")
+    report = load.run(tmp_path / "instance", clients=2, duration=2, workers=2, out=None)
+    assert report["ok"], load.summary(report)
+    assert report["acknowledged_writes"] > 0 and "indexer" not in report["cpu_s"]
+    assert report["indexer_cpu_ms_per_write"] is None
+
+
 def test_markers_are_unique_words():
     words = {load.marker(c, n) for c in range(30) for n in range(1, 300)}
     assert len(words) == 30 * 299
