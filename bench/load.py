@@ -427,7 +427,8 @@ def run(folder: Path, *, clients: int = 16, duration: float = 30.0, workers: int
         "lost": lost, "unfindable": unfindable, "outbox_left": outbox_left,
         "statuses": {op: {str(k): v for k, v in s.items()} for op, s in tally.statuses.items()},
         "latency_ms": {op: percentiles(v) for op, v in tally.latency.items()},
-        # Where the machine's CPU went while the clients ran (Linux; empty elsewhere).
+        # Where the CPU went while the clients ran: server processes from Linux /proc
+        # (absent elsewhere), the client threads everywhere.
         "cpu_s": cpu, "cpu_available_s": round(elapsed * (os.cpu_count() or 1), 2),
         "worker_cpu_ms_per_request": round(1000 * cpu["worker"] / requests, 2)
         if requests and "worker" in cpu else None,
