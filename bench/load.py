@@ -183,8 +183,7 @@ class Server:
         for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else []:
             if entry.name.isdigit():
                 try:
-                    parents[int(entry.name)] = int(
-                        (entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                    parents[int(entry.name)] = int(_stat_fields(int(entry.name))[1])
                 except (OSError, IndexError, ValueError):
                     continue
         found = {self.process.pid: "arbiter"}
@@ -208,10 +207,15 @@ class Server:
         self.log.close()
 
 
+def _stat_fields(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (state, ppid, ...)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU time of a process so far (Linux /proc), or None."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = _stat_fields(pid)
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return None
