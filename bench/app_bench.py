@@ -8,6 +8,10 @@ demo user. Side by side, the floor: a bare Flask app whose one route returns
 a page of the same size and content type, timed the same way, so each figure
 is also given as a ratio to the floor.
 
+The column "first" is each endpoint's first request in the measuring process,
+before its warm-up: for ``search_one_word``, the first search after a start
+(the index's files may be in the page cache; this process's caches are empty).
+
 Output: a table on stdout, JSON in ``bench/results/app-<time>.json`` and an
 SVG plot of p95 latency against data size next to it.
 """
@@ -69,16 +73,24 @@ def floor_app() -> Flask:
     return app
 
 
-def _time(call: Callable[[], object], iterations: int, warmup: int) -> tuple[list[float], object]:
+def _time(call: Callable[[], object], iterations: int,
+          warmup: int) -> tuple[list[float], object, float]:
+    """The ``iterations`` timed samples after ``warmup`` calls, the last response,
+    and the duration of the very first call (warm-up or not): what a request pays
+    first after the process started, with its caches still empty."""
     response = None
+    first = None
     for _ in range(warmup):
+        began = time.perf_counter()
         response = call()
+        if first is None:
+            first = time.perf_counter() - began
     samples = []
     for _ in range(iterations):
         began = time.perf_counter()
         response = call()
         samples.append(time.perf_counter() - began)
-    return samples, response
+    return samples, response, samples[0] if first is None else first
 
 
 class Targets:
@@ -178,16 +190,16 @@ def _measure(folder: Path, iterations: int, warmup: int, quiet: bool,
         if not search and name.startswith("search_"):
             continue
         call = _caller(client, headers, method, path, targets, counter)
-        samples, response = _time(call, iterations, warmup)
+        samples, response, first = _time(call, iterations, warmup)
         if response.status_code >= 400:
             raise RuntimeError(f"{name}: {method} {path} answered {response.status_code}")
         size = len(response.get_data())
         kind = response.content_type
-        floor_samples, _ = _time(
+        floor_samples, _, _ = _time(
             lambda size=size, kind=kind: floor.get(f"/{size}", query_string={"type": kind}),
             iterations, warmup)
         row = {**percentiles(samples), "path": path, "method": method,
-               "status": response.status_code, "bytes": size,
+               "first": round(first * 1000, 2), "status": response.status_code, "bytes": size,
                "floor": percentiles(floor_samples)}
         row["ratio_p50"] = round(row["p50"] / max(row["floor"]["p50"], 1e-3), 2)
         row["ratio_p95"] = round(row["p95"] / max(row["floor"]["p95"], 1e-3), 2)
@@ -256,10 +268,11 @@ def table(scales: list[dict]) -> str:
                      f"{scale['instance']['indexed']:,} documents in "
                      f"{scale['instance']['index_seconds']} s)")
         lines.append(f"{'endpoint':20}{'p50':>9}{'p95':>9}{'p99':>9}{'floor p95':>11}"
-                     f"{'x floor':>9}{'bytes':>9}")
+                     f"{'x floor':>9}{'bytes':>9}{'first':>10}")
         for name, row in scale["endpoints"].items():
             lines.append(f"{name:20}{row['p50']:9.2f}{row['p95']:9.2f}{row['p99']:9.2f}"
-                         f"{row['floor']['p95']:11.2f}{row['ratio_p95']:9.1f}{row['bytes']:9}")
+                         f"{row['floor']['p95']:11.2f}{row['ratio_p95']:9.1f}{row['bytes']:9}"
+                         f"{row.get('first', float('nan')):10.2f}")
         if not scale.get("search", True):
             lines.append("search not measured (--without-search: the index is empty)")
         missed = check_targets(scale)

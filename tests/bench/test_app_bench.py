@@ -23,12 +23,13 @@ def test_harness_smoke_run(tmp_path, capsys):
         assert row["status"] < 400, name
         assert row["n"] == 2 and row["bytes"] > 0
         assert row["p50"] <= row["p95"] <= row["p99"]
+        assert row["first"] > 0
         assert row["floor"]["n"] == 2 and row["ratio_p95"] > 0
     assert str(150) in report["targets_missed"]
     svg = path.with_suffix(".svg").read_text()
     assert svg.startswith("<svg") and "home_deep" in svg
     printed = capsys.readouterr().out
-    assert "post_50_comments" in printed and "x floor" in printed
+    assert "post_50_comments" in printed and "x floor" in printed and "first" in printed
 
     # A second run with the same work directory reuses the generated instance.
     again = app_bench.run([150], seed=2, iterations=2, warmup=0, workdir=tmp_path / "work",
@@ -92,3 +93,21 @@ def test_main_passes_without_search(monkeypatch):
     assert seen["search"] is False and 1_000_000 in seen["scales"]
     app_bench.main([])
     assert seen["search"] is True
+
+
+def test_the_first_call_is_reported_apart_from_the_samples(monkeypatch):
+    """"first" is the process's first request of an endpoint, warm-up or not."""
+    clock = {"now": 0.0}
+    durations = iter([7.0, 1.0, 2.0, 3.0, 4.0])  # the first call is the slow one
+
+    def call():
+        clock["now"] += next(durations)
+        return "response"
+
+    monkeypatch.setattr(app_bench.time, "perf_counter", lambda: clock["now"])
+    samples, response, first = app_bench._time(call, iterations=3, warmup=2)
+    assert (samples, response, first) == ([2.0, 3.0, 4.0], "response", 7.0)
+
+    durations = iter([5.0, 1.0])
+    samples, _, first = app_bench._time(call, iterations=2, warmup=0)
+    assert (samples, first) == ([5.0, 1.0], 5.0)
