@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -427,20 +428,42 @@ def _too_deep(html_text: str) -> bool:
     return False
 
 
+_converters = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    """This thread's Markdown converter, reset for each text.
+
+    Building one (extensions, processors, patterns) cost more than converting a
+    typical post; ``reset()`` clears what a conversion leaves behind (stashed
+    HTML, link references, extension state).
+    """
+    md = getattr(_converters, "md", None)
+    if md is None:
+        md = markdown.Markdown(
+            extensions=["fenced_code", "tables", "sane_lists", _SchwarmMarkdown()],
+            # align="..." survives the sanitiser; style="text-align: ..." would not.
+            extension_configs={"tables": {"use_align_attribute": True}},
+            output_format="html",
+        )
+        _converters.md = md
+    return md.reset()
+
+
 def _markdown_to_html(text: str) -> str:
-    md = markdown.Markdown(
-        extensions=["fenced_code", "tables", "sane_lists", _SchwarmMarkdown()],
-        # align="..." survives the sanitiser; style="text-align: ..." would not.
-        extension_configs={"tables": {"use_align_attribute": True}},
-        output_format="html",
-    )
+    md = _converter()
     try:
         # Placeholders left in code and raw HTML sit in text or attribute values.
         converted = md.convert(text).replace(_ESCAPED_LT, "&lt;")
         if not _too_deep(converted):
             return converted
     except RecursionError:
-        pass  # python-markdown recurses once per nesting level: '- ' * 1000
+        # python-markdown recurses once per nesting level: '- ' * 1000. The
+        # converter may be left mid-way; the next text gets a new one.
+        _converters.md = None
+    except BaseException:
+        _converters.md = None
+        raise
     # Too deeply nested to render: show the source instead of failing.
     return "<pre>" + html.escape(text, quote=False) + "</pre>"
 

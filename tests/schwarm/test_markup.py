@@ -411,7 +411,7 @@ def test_markup_imports_nothing_from_flask_or_the_database() -> None:
     }
     assert imported <= {
         "__future__", "bleach", "collections", "dataclasses", "functools", "html", "markdown",
-        "re", "typing", "unicodedata", "urllib",
+        "re", "threading", "typing", "unicodedata", "urllib",
     }  # fmt: skip
 
 
@@ -469,6 +469,30 @@ def test_recursion_in_markdown_falls_back_to_escaped_text(
 
     monkeypatch.setattr(markup.markdown.Markdown, "convert", explode)
     assert render("<b>#x</b>").html == "<pre>&lt;b&gt;#x&lt;/b&gt;</pre>"
+
+
+def test_nothing_of_one_text_carries_over_into_the_next() -> None:
+    """The converter is reused per thread: link references, stashed raw HTML and
+    footnote-like state of one text must not reach the next."""
+    first = render("[docs]: https://example.com/a\n\n<b>bold</b>\n\n```\ncode\n```")
+    assert "<b>bold</b>" in first.html and "<code>code" in first.html
+    second = render("See [the docs][docs] and [docs].")
+    assert "href" not in second.html and "[the docs][docs]" in second.html
+    assert render("plain").html == "<p>plain</p>"
+
+
+def test_after_a_failed_conversion_the_next_text_renders(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def explode(self: object, source: str) -> str:
+        raise RecursionError
+
+    with monkeypatch.context() as patched:
+        patched.setattr(markup.markdown.Markdown, "convert", explode)
+        assert render("*a*").html == "<pre>*a*</pre>"
+    assert render("*a*").html == "<p><em>a</em></p>"
+    assert render("- " * 1_000 + "x").html.startswith("<pre>")
+    assert render("**b**").html == "<p><strong>b</strong></p>"
 
 
 def test_a_one_megabyte_body_renders() -> None:
