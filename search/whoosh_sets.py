@@ -39,7 +39,6 @@ from __future__ import annotations
 import heapq
 import pickle
 import threading
-from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from itertools import accumulate, pairwise
 
@@ -689,34 +688,93 @@ def _newest_stream(cols: dict, found: int, offset: int, after):
         yield from zip(stamps.tolist(), (chunk + offset).tolist(), strict=True)
 
 
-def _count(counter: Counter, values: list[str], codes: np.ndarray) -> None:
-    if len(codes):
-        counts = np.bincount(codes, minlength=len(values))
-        counter.update({values[i]: int(counts[i]) for i in np.flatnonzero(counts)})
+FACETS = ("type", "group", "author", "tag")
+
+
+class _FacetValues:
+    """The values of one facet across segments, each with a code of this process
+    that never changes, so counts of several segments add up as arrays.
+
+    Segments never change, so each one's map from its own codes to these is
+    made once (kept with its columns). Values are never forgotten: there are
+    as many as there are types, groups, authors and tags.
+    """
+
+    def __init__(self, counted: Callable[[str], bool]):
+        self.codes: dict[str, int] = {}
+        self.values: list[str] = []
+        self.uncounted: list[int] = []  # codes of values no facet shows
+        self.counted = counted
+        self.lock = threading.Lock()
+
+    def codes_of(self, values: list[str]) -> np.ndarray:
+        """Our code of each of ``values`` (new values get new codes)."""
+        out = np.empty(len(values), dtype=np.int64)
+        with self.lock:
+            for at, value in enumerate(values):
+                code = self.codes.get(value)
+                if code is None:
+                    code = self.codes[value] = len(self.values)
+                    self.values.append(value)
+                    if not self.counted(value):
+                        self.uncounted.append(code)
+                out[at] = code
+        return out
+
+    def top(self, coded: list[np.ndarray]) -> list[tuple[str, int]]:
+        """The ``FACET_LIMIT`` most frequent values of the codes in ``coded``
+        (most first, equal counts by value)."""
+        if not coded:
+            return []
+        with self.lock:
+            size, uncounted = len(self.values), list(self.uncounted)
+        total = np.zeros(size, dtype=np.int64)
+        for codes in coded:
+            total += np.bincount(codes, minlength=size)
+        total[uncounted] = 0
+        present = np.flatnonzero(total)
+        if len(present) > FACET_LIMIT:  # only the counts that can make the cut
+            cut = np.partition(total[present], -FACET_LIMIT)[-FACET_LIMIT]
+            present = present[total[present] >= cut]
+        items = [(self.values[code], int(total[code])) for code in present.tolist()]
+        items.sort(key=lambda item: (-item[1], item[0]))
+        return items[:FACET_LIMIT]
+
+
+_facet_values = {name: _FacetValues(
+    (lambda value: value.isdigit()) if name == "group" else bool) for name in FACETS}
+
+
+def _facet_codes(cols: dict, name: str) -> np.ndarray:
+    """A segment's map from its codes of facet ``name`` to the process's codes."""
+    key = "facet_codes:" + name
+    found = cols.get(key)
+    if found is None:
+        values, _codes = cols[f"{name}_codes"]
+        found = _facet_values[name].codes_of(values)
+        with _lock:
+            found = cols.setdefault(key, found)
+    return found
 
 
 def facet_counts(per_segment) -> dict[str, list[tuple[str, int]]]:
-    """Counts of type, group, author and tag over the matched documents."""
-    counters = {name: Counter() for name in ("type", "group", "author", "tag")}
+    """Counts of type, group, author and tag over the matched documents: the
+    ``FACET_LIMIT`` most frequent values of each (most first, equal counts by
+    value); empty values, and groups that are not a group id, are not counted."""
+    coded: dict[str, list[np.ndarray]] = {name: [] for name in FACETS}
     for reader, found, _offset, _leaf in per_segment:
         if not found:
             continue
         cols = columns(reader)
-        flags = bitmap_flags(found, len(cols["created_array"]))  # unpacked once for both
+        flags = bitmap_flags(found, len(cols["created_array"]))  # unpacked once for all
         ids = np.flatnonzero(flags)
         for name in ("type", "group", "author"):
-            values, codes = cols[f"{name}_codes"]
-            _count(counters[name], values, codes[ids])
-        values, codes = cols["tag_codes"]
+            _values, codes = cols[f"{name}_codes"]
+            coded[name].append(_facet_codes(cols, name)[codes[ids]])
+        _values, codes = cols["tag_codes"]
         if len(codes):
-            _count(counters["tag"], values, codes[flags[cols["tag_docs"]]])
-    out = {}
-    for name, counter in counters.items():
-        items = [(value, n) for value, n in counter.items()
-                 if value and (name != "group" or value.isdigit())]
-        items.sort(key=lambda item: (-item[1], item[0]))
-        out[name] = items[:FACET_LIMIT]
-    return out
+            coded["tag"].append(_facet_codes(cols, "tag")[codes[flags[cols["tag_docs"]]]])
+    return {name: _facet_values[name].top(coded[name]) for name in FACETS}
 
 
 def prepare_files(readers: list) -> None:
