@@ -34,7 +34,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: with the tag trie
 SUFFIX = ".columns.npz"
 FACETS = ("type", "group", "author", "tag")
 # Below this many documents, computing is as fast as reading a file.
@@ -48,7 +48,8 @@ def columns(reader) -> dict:
     """The arrays of a segment: ``<facet>_codes`` as (distinct values, code per
     entry) for type, group, author and tag (with ``tag_docs``, the document of
     each tag entry), ``created_array`` (creation time per document) and
-    ``newest_array`` (documents newest first; equal times in docnum order).
+    ``newest_array`` (documents newest first; equal times in docnum order),
+    and the sets of tags as a trie (:func:`tag_trie`).
     Others may add derived arrays to the dict (it is this process's cache)."""
     segment_id = reader.segment().segment_id()
     found = _columns.get(segment_id)
@@ -65,10 +66,21 @@ def prepare(readers: Iterable) -> int:
     written = 0
     for reader in readers:
         path = _path(reader)
-        if path is not None and not path.exists() and reader.doc_count_all() >= PERSIST_FROM:
+        if (path is not None and reader.doc_count_all() >= PERSIST_FROM
+                and not _is_current(path)):
             _write(path, _compute(reader))
             written += 1
     return written
+
+
+def _is_current(path: Path) -> bool:
+    """Whether the file exists in this format (read lazily: the format only), so an
+    upgrade's indexer writes the files again instead of every worker computing them."""
+    try:
+        with open(path, "rb") as raw, np.load(raw, allow_pickle=False) as stored:
+            return int(stored["format"][0]) == FORMAT
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile):
+        return False
 
 
 def forget(keep: Iterable[str]) -> None:
@@ -114,7 +126,45 @@ def _compute(reader) -> dict:
         "tag_docs": np.repeat(np.arange(len(created), dtype=np.int64),
                               [len(each) for each in tags]),
     }
+    found.update(tag_trie(found["tag_docs"], found["tag_codes"][1], len(created)))
     return found
+
+
+TRIE = ("tag_doc_node", "tag_node_parent", "tag_node_code", "tag_levels")
+
+
+def tag_trie(tag_docs: np.ndarray, codes: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    """The documents' sets of tags as a trie, so tags are counted per set, not per entry.
+
+    Each document's tag codes, in ascending order, are a path from the root
+    (node 0: no tags); ``tag_doc_node`` is the node where a document's path
+    ends, ``tag_node_parent`` and ``tag_node_code`` each node's parent and tag
+    code, ``tag_levels`` where each depth's nodes start (children come after
+    their parents). A segment has far fewer distinct sets than documents, so
+    counting the tags of any set of documents takes one pass over their nodes
+    (:func:`search.whoosh_sets.facet_counts`).
+    """
+    order = np.lexsort((codes, tag_docs))
+    values = codes[order].astype(np.int64)
+    per_doc = np.bincount(tag_docs, minlength=size)
+    starts = np.concatenate(([0], np.cumsum(per_doc)))[:size]
+    base = int(values.max()) + 1 if len(values) else 1
+    doc_node = np.zeros(size, dtype=np.int64)
+    parents, node_codes, levels = [np.array([-1])], [np.array([-1])], [0, 1]
+    depth = 0
+    while len(having := np.flatnonzero(per_doc > depth)):
+        # a node is (parent node, code): parent ids stay below 2**31, codes too
+        key = doc_node[having] * base + values[starts[having] + depth]
+        nodes, inverse = np.unique(key, return_inverse=True)
+        parents.append(nodes // base)
+        node_codes.append(nodes % base)
+        doc_node[having] = levels[-1] + inverse
+        levels.append(levels[-1] + len(nodes))
+        depth += 1
+    return {"tag_doc_node": doc_node.astype(np.int32),
+            "tag_node_parent": np.concatenate(parents).astype(np.int32),
+            "tag_node_code": np.concatenate(node_codes).astype(np.int32),
+            "tag_levels": np.array(levels, dtype=np.int64)}
 
 
 def _codes(values: list[str]) -> tuple[list[str], np.ndarray]:
@@ -136,7 +186,7 @@ def _compute_and_keep(reader) -> dict:
 def _write(path: Path, found: dict) -> None:
     arrays = {"format": np.array([FORMAT]),
               "created_array": found["created_array"], "newest_array": found["newest_array"],
-              "tag_docs": found["tag_docs"]}
+              "tag_docs": found["tag_docs"], **{name: found[name] for name in TRIE}}
     for facet in FACETS:
         values, codes = found[f"{facet}_codes"]
         arrays[f"{facet}_values"] = np.array(values, dtype=np.str_)
@@ -165,9 +215,11 @@ def _load(reader) -> dict | None:
         return None
     size = reader.doc_count_all()
     if (arrays.get("format", [None])[0] != FORMAT or len(arrays["created_array"]) != size
-            or any(f"{facet}_codes" not in arrays for facet in FACETS)):
+            or any(f"{facet}_codes" not in arrays for facet in FACETS)
+            or any(name not in arrays for name in TRIE)):
         return None
-    found = {name: arrays[name] for name in ("created_array", "newest_array", "tag_docs")}
+    found = {name: arrays[name]
+             for name in ("created_array", "newest_array", "tag_docs", *TRIE)}
     for facet in FACETS:
         found[f"{facet}_codes"] = (arrays[f"{facet}_values"].tolist(),
                                    arrays[f"{facet}_codes"])

@@ -721,16 +721,16 @@ class _FacetValues:
                 out[at] = code
         return out
 
-    def top(self, coded: list[np.ndarray]) -> list[tuple[str, int]]:
-        """The ``FACET_LIMIT`` most frequent values of the codes in ``coded``
-        (most first, equal counts by value)."""
-        if not coded:
+    def top(self, counted: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[str, int]]:
+        """The ``FACET_LIMIT`` most frequent values (most first, equal counts by
+        value) of segments' counts: (our codes of a segment's values, count of each)."""
+        if not counted:
             return []
         with self.lock:
             size, uncounted = len(self.values), list(self.uncounted)
         total = np.zeros(size, dtype=np.int64)
-        for codes in coded:
-            total += np.bincount(codes, minlength=size)
+        for codes, counts in counted:
+            total[codes] += counts  # a segment's values are distinct: no code twice
         total[uncounted] = 0
         present = np.flatnonzero(total)
         if len(present) > FACET_LIMIT:  # only the counts that can make the cut
@@ -760,21 +760,39 @@ def _facet_codes(cols: dict, name: str) -> np.ndarray:
 def facet_counts(per_segment) -> dict[str, list[tuple[str, int]]]:
     """Counts of type, group, author and tag over the matched documents: the
     ``FACET_LIMIT`` most frequent values of each (most first, equal counts by
-    value); empty values, and groups that are not a group id, are not counted."""
-    coded: dict[str, list[np.ndarray]] = {name: [] for name in FACETS}
+    value); empty values, and groups that are not a group id, are not counted.
+
+    Each segment is counted in its own codes, then added up in the process's
+    (:class:`_FacetValues`); tags are counted per set of tags (the trie of
+    :func:`search.whoosh_columns.tag_trie`), not per tag entry.
+    """
+    counted: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {name: [] for name in FACETS}
     for reader, found, _offset, _leaf in per_segment:
         if not found:
             continue
         cols = columns(reader)
-        flags = bitmap_flags(found, len(cols["created_array"]))  # unpacked once for all
-        ids = np.flatnonzero(flags)
+        ids = bitmap_array(found)
         for name in ("type", "group", "author"):
-            _values, codes = cols[f"{name}_codes"]
-            coded[name].append(_facet_codes(cols, name)[codes[ids]])
-        _values, codes = cols["tag_codes"]
+            values, codes = cols[f"{name}_codes"]
+            counted[name].append((_facet_codes(cols, name),
+                                  np.bincount(codes[ids], minlength=len(values))))
+        values, codes = cols["tag_codes"]
         if len(codes):
-            coded["tag"].append(_facet_codes(cols, "tag")[codes[flags[cols["tag_docs"]]]])
-    return {name: _facet_values[name].top(coded[name]) for name in FACETS}
+            counted["tag"].append((_facet_codes(cols, "tag"), _tag_counts(cols, ids, len(values))))
+    return {name: _facet_values[name].top(counted[name]) for name in FACETS}
+
+
+def _tag_counts(cols: dict, ids: np.ndarray, distinct: int) -> np.ndarray:
+    """How many of documents ``ids`` have each tag (by the segment's tag code):
+    documents counted per node of the tag trie, each node's count added to its
+    parent's, deepest first, then summed per tag code."""
+    parent, code = cols["tag_node_parent"], cols["tag_node_code"]
+    nodes = np.bincount(cols["tag_doc_node"][ids], minlength=len(parent))
+    levels = cols["tag_levels"].tolist()
+    for low, high in reversed(list(pairwise(levels))[1:]):  # not the root's level
+        nodes += np.bincount(parent[low:high], weights=nodes[low:high],
+                             minlength=len(nodes)).astype(np.int64)
+    return np.bincount(code[1:], weights=nodes[1:], minlength=distinct).astype(np.int64)
 
 
 def prepare_files(readers: list) -> None:

@@ -152,3 +152,21 @@ def test_whoosh_removes_the_file_when_a_merge_retires_the_segment(segment):
     backend._index().optimize()  # one new segment; the old one's files are deleted
     assert not path.exists()
     assert not list(path.parent.glob("*.part"))
+
+
+def test_the_indexer_writes_a_file_of_an_older_format_again(segment):
+    """After an upgrade the indexer's prepare step rewrites old files, so no web
+    worker computes the arrays itself; a current file is left as it is."""
+    reader = _the_reader(get_backend())
+    path = whoosh_columns._path(reader)
+    expected = _as_plain(whoosh_columns.columns(reader))
+    with np.load(path) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["format"] = np.array([whoosh_columns.FORMAT - 1])
+    with open(path, "wb") as out:
+        np.savez(out, **arrays)
+    assert whoosh_columns.prepare([reader]) == 1
+    assert whoosh_columns.prepare([reader]) == 0  # now current: not written again
+    whoosh_columns.forget([])
+    assert whoosh_columns._load(reader) is not None
+    assert _as_plain(whoosh_columns.columns(reader)) == expected

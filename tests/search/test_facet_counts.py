@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from schwarm.db import write_transaction
@@ -92,3 +93,29 @@ def test_the_cut_keeps_every_value_that_ties_and_orders_them_by_value(segments):
     left_out = {tag: n for tag, n in every.items() if tag not in dict(tags)}
     assert all(n <= last for n in left_out.values())
     assert all(tag > tags[-1][0] for tag, n in left_out.items() if n == last)
+
+
+def test_tags_counted_through_the_trie_equal_a_count_of_the_entries():
+    """Any order of entries, repeated tags, documents without tags, any subset."""
+    from search.whoosh_columns import tag_trie
+    from search.whoosh_sets import _tag_counts
+
+    rng = np.random.default_rng(11)
+    size, distinct = 500, 9
+    per_doc = rng.integers(0, 6, size)
+    tag_docs = np.repeat(np.arange(size), per_doc)
+    codes = rng.integers(0, distinct, len(tag_docs)).astype(np.int32)  # repeats too
+    cols = {**tag_trie(tag_docs, codes, size)}
+    assert len(cols["tag_node_parent"]) < len(tag_docs)
+    for ids in (np.arange(size), np.flatnonzero(rng.random(size) < 0.3), np.arange(0)):
+        chosen = np.isin(tag_docs, ids)
+        expected = np.bincount(codes[chosen], minlength=distinct)
+        assert _tag_counts(cols, ids, distinct).tolist() == expected.tolist()
+
+
+def test_a_segment_without_tags_has_only_the_root():
+    from search.whoosh_columns import tag_trie
+
+    trie = tag_trie(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32), 4)
+    assert trie["tag_doc_node"].tolist() == [0, 0, 0, 0]
+    assert trie["tag_levels"].tolist() == [0, 1]
