@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 FREQUENT = 1_000  # documents; shorter lists are a few blocks, read quickly from Whoosh
 PERSIST_FROM = 5_000  # documents in a segment
-FIELDS = ("text_de", "text_en")
+# the scored text and the titles (title matches pick candidates, see whoosh_sets)
+FIELDS = ("text_de", "text_en", "title_de", "title_en")
 IDS, WEIGHTS, TERMS = ".postings_ids.npy", ".postings_weights.npy", ".postings_terms.npz"
 RECHECK_SECONDS = 10.0  # a segment seen without files: look again after this long
 
@@ -77,7 +78,7 @@ def prepare(readers: Iterable, read: Callable) -> int:
     for reader in readers:
         base = _base(reader)
         if (base is None or reader.doc_count_all() < PERSIST_FROM
-                or Path(str(base) + TERMS).exists()):
+                or _has_fields(Path(str(base) + TERMS))):
             continue
         keys, ids, weights = [], [], []
         for field in FIELDS:
@@ -101,6 +102,16 @@ def prepare(readers: Iterable, read: Callable) -> int:
     return written
 
 
+def _has_fields(terms: Path) -> bool:
+    """Whether the segment's files exist and hold every field of :data:`FIELDS`
+    (files written before the titles were added are written again)."""
+    try:
+        with open(terms, "rb") as raw, np.load(raw) as stored:
+            return "fields" in stored.files and stored["fields"].tolist() == list(FIELDS)
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile):
+        return False
+
+
 def forget(keep: Iterable[str]) -> None:
     """Close the maps of segments that are no longer live."""
     keep = set(keep)
@@ -122,7 +133,8 @@ def _write(base: Path, keys: list[str], offsets: np.ndarray, ids: np.ndarray,
         for name, save in ((IDS, lambda out: np.save(out, ids.astype(np.int32))),
                            (WEIGHTS, lambda out: np.save(out, weights.astype(np.float32))),
                            (TERMS, lambda out: np.savez(out, keys=np.array(keys, dtype=np.str_),
-                                                        offsets=offsets))):
+                                                        offsets=offsets,
+                                                        fields=np.array(FIELDS, dtype=np.str_)))):
             part = Path(str(base) + name + suffix)
             parts.append(part)
             with open(part, "wb") as out:

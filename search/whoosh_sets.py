@@ -121,6 +121,10 @@ def term_bitmap(reader, field: str, text: str) -> int:
             ids, _weights = term_postings(reader, field, text)
             found = to_bitmap(ids, _size(reader)) if len(ids) else 0
             return found & live_bitmap(reader) if reader.has_deletions() else found
+        kept = whoosh_postings.lookup(reader, field, text)  # a frequent title word: mapped
+        if kept is not None:
+            found = to_bitmap(kept[0], _size(reader)) if len(kept[0]) else 0
+            return found & live_bitmap(reader) if reader.has_deletions() else found
         try:
             matcher = reader.postings(field, text)  # skips deleted documents
         except TermNotFound:

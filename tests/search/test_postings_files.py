@@ -155,3 +155,36 @@ def test_whoosh_removes_the_files_when_a_merge_retires_the_segment(segment):
     get_backend()._index().optimize()
     assert not any(path.exists() for path in files)
     assert not list(files[0].parent.glob("*.part"))
+
+
+def test_frequent_title_words_are_in_the_files_and_give_the_same_bitmap(segment):
+    reader = _the_reader()
+    titles = [(field, text) for field, text in _frequent_words(reader)
+              if field.startswith("title_")]
+    assert titles
+    for field, text in titles:
+        assert whoosh_postings.lookup(reader, field, text) is not None
+        whoosh_sets._bitmaps.clear()
+        from_files = whoosh_sets.term_bitmap(reader, field, text)
+        whoosh_sets._bitmaps.clear()
+        whoosh_postings.forget([])
+        with pytest.MonkeyPatch.context() as patched:
+            patched.setattr(whoosh_postings, "lookup", lambda *args: None)
+            assert whoosh_sets.term_bitmap(reader, field, text) == from_files  # Whoosh's
+        whoosh_sets._bitmaps.clear()
+
+
+def test_files_written_before_the_titles_are_written_again(segment):
+    """Files without the list of their fields (before titles were kept) are
+    rewritten by the indexer's prepare step; current files are left alone."""
+    reader = _the_reader()
+    terms = _files(reader)[2]
+    with np.load(terms) as stored:
+        old = {"keys": stored["keys"], "offsets": stored["offsets"]}
+    with open(terms, "wb") as out:
+        np.savez(out, **old)
+    read = whoosh_sets._read_postings
+    assert whoosh_postings.prepare([reader], read) == 1
+    assert whoosh_postings.prepare([reader], read) == 0
+    with np.load(terms) as stored:
+        assert stored["fields"].tolist() == list(whoosh_postings.FIELDS)
