@@ -57,7 +57,7 @@ from search import backend, whoosh_blocks, whoosh_columns, whoosh_postings
 from search.analysis import pair_text
 from search.backend import FACET_LIMIT, Filters, Scope
 from search.query import TextQuery
-from search.whoosh_columns import columns
+from search.whoosh_columns import FACETS, columns
 from search.whoosh_support import SizedCache
 
 CACHE_BYTES = 64 * 1024 * 1024
@@ -117,13 +117,14 @@ def term_bitmap(reader, field: str, text: str) -> int:
     """Live documents of a segment containing ``field:text`` (cached)."""
 
     def make() -> int:
+        ids = None  # a whole posting list, deleted documents included
         if field in SCORED_FIELDS:  # read once for the bitmap and the scores
-            ids, _weights = term_postings(reader, field, text)
+            ids = term_postings(reader, field, text)[0]
+        elif field in whoosh_postings.FIELDS:  # a frequent title word: mapped
+            kept = whoosh_postings.lookup(reader, field, text)
+            ids = kept[0] if kept is not None else None
+        if ids is not None:
             found = to_bitmap(ids, _size(reader)) if len(ids) else 0
-            return found & live_bitmap(reader) if reader.has_deletions() else found
-        kept = whoosh_postings.lookup(reader, field, text)  # a frequent title word: mapped
-        if kept is not None:
-            found = to_bitmap(kept[0], _size(reader)) if len(kept[0]) else 0
             return found & live_bitmap(reader) if reader.has_deletions() else found
         try:
             matcher = reader.postings(field, text)  # skips deleted documents
@@ -690,9 +691,6 @@ def _newest_stream(cols: dict, found: int, offset: int, after):
             keep = stamps <= after[0]
             chunk, stamps = chunk[keep], stamps[keep]
         yield from zip(stamps.tolist(), (chunk + offset).tolist(), strict=True)
-
-
-FACETS = ("type", "group", "author", "tag")
 
 
 class _FacetValues:
