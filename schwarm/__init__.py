@@ -69,6 +69,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
     _init_extensions(app)
+    from schwarm import pagecache
+
+    # After the extensions' hooks (CSRF, rate limits), before the features' own.
+    pagecache.init_app(app)
     _register_blueprints(app)
 
     from schwarm import cli, errors, security, templating

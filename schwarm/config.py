@@ -22,6 +22,7 @@ ENVIRONMENT_KEYS = (
     "MAIL_LIST_DOMAIN",
     "MAIL_GATEWAY_MAX_BYTES",
     "PUBLIC_URL",
+    "PAGE_CACHE_SECONDS",
 )
 
 
@@ -88,6 +89,12 @@ class Defaults:
 
     QUESTION_ESCALATION_HOURS = 4
 
+    # Whole-page cache of the home stream (schwarm/pagecache.py): how long a page
+    # may be served after it was rendered, if nothing is written meanwhile
+    # (0: off), and how many bytes of pages each worker keeps.
+    PAGE_CACHE_SECONDS = 30.0
+    PAGE_CACHE_BYTES = 64 * 1024 * 1024
+
 
 def from_environment(environ: os._Environ | dict) -> dict:
     """Pick the documented variables out of the environment, typed."""
@@ -98,6 +105,8 @@ def from_environment(environ: os._Environ | dict) -> dict:
     for key in ("MAIL_PORT", "MAIL_GATEWAY_MAX_BYTES"):
         if key in found:
             found[key] = int(found[key])
+    if "PAGE_CACHE_SECONDS" in found:
+        found["PAGE_CACHE_SECONDS"] = float(found["PAGE_CACHE_SECONDS"])
     if "MAIL_USE_TLS" in found:
         found["MAIL_USE_TLS"] = found["MAIL_USE_TLS"].lower() in ("1", "true", "yes", "on")
     return found

@@ -141,7 +141,8 @@ def _personal() -> bool:
     """Does this response depend on who asks (signed in, or a session in use)?"""
     if request.endpoint == "static":
         return False
-    return bool(current_user and current_user.is_authenticated) or session.accessed
+    # The session first: a page served from the page cache never loads the user.
+    return session.accessed or bool(current_user and current_user.is_authenticated)
 
 
 def add_security_headers(response: Response) -> Response:

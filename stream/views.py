@@ -14,6 +14,7 @@ from schwarm import access
 from schwarm.errors import ServiceError
 from schwarm.extensions import db
 from schwarm.groups.models import Group, Membership
+from schwarm.pagecache import cacheable
 from schwarm.security import safe_next
 from stream import follows, posts, queries
 from stream.forms import PostForm
@@ -82,6 +83,7 @@ def stream_context(scope: queries.Scope, more_endpoint: str, **more_args: Any) -
             "scope_key": scope.key, "next_path": here()}
 
 
+@cacheable
 @login_required
 def home():
     """The signed-in user's home stream: followed people, groups, tags, own posts, mentions."""

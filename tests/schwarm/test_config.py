@@ -37,3 +37,11 @@ def test_without_a_config_file_the_defaults_hold(tmp_path, monkeypatch):
     app = _app(tmp_path, monkeypatch, SECRET_KEY="t")
     assert app.config["RATELIMIT_ENABLED"] is True
     assert app.config["SEARCH_BACKEND"] == "whoosh"
+
+
+def test_the_page_cache_seconds_come_from_the_environment_as_a_number(tmp_path, monkeypatch):
+    app = _app(tmp_path, monkeypatch, {"PAGE_CACHE_SECONDS": "0"}, SECRET_KEY="t")
+    assert app.config["PAGE_CACHE_SECONDS"] == 0.0
+    assert not app.extensions["page_cache"].enabled
+    monkeypatch.delenv("PAGE_CACHE_SECONDS")
+    assert _app(tmp_path, monkeypatch, SECRET_KEY="t").extensions["page_cache"].seconds == 30

@@ -13,6 +13,13 @@ from stream.models import Post
 from tests.conftest import Api
 
 
+@pytest.fixture
+def app_config() -> dict:
+    # The statements of rendering a page are counted: a page from the page cache
+    # runs none (tests/schwarm/test_pagecache.py).
+    return {"PAGE_CACHE_SECONDS": 0}
+
+
 def fill(people, post, users, count: int, prefix: str) -> None:
     """``count`` posts by many authors, each with tags, a mention, comments and likes."""
     extra = [users.make(f"{prefix}{i}") for i in range(3)]
