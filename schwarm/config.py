@@ -38,6 +38,9 @@ class Defaults:
     # Requests leave the draining to a background thread and answer at once;
     # the suite turns this off so a search right after a write is deterministic.
     SEARCH_DRAIN_IN_BACKGROUND = True
+    # The indexer process commits at most once per this many seconds while writes
+    # keep coming (search/indexer.py); a write after a quiet spell waits one poll.
+    SEARCH_INDEX_INTERVAL = 1.0
     SIGNUP_DOMAINS = ""  # comma-separated e-mail domains allowed to sign up without invite
     PASSWORD_HASH_METHOD = "scrypt"  # memory-hard; tests use a cheap one for speed
     INVITE_MAX_AGE = timedelta(days=14)

@@ -162,3 +162,67 @@ def test_serve_hooks_start_and_stop_the_indexer_unless_switched_off(monkeypatch)
     assert started == [serving._supervisor]
     serving.on_exit(None)  # never started a process: nothing to stop
     assert serving._supervisor._stopping.is_set()
+
+
+class _RecordingStop:
+    """A stop event that records how long the indexer asked to wait, and stops it
+    after ``rounds`` waits (no real waiting)."""
+
+    def __init__(self, rounds: int):
+        self.rounds = rounds
+        self.waits: list[float] = []
+
+    def is_set(self) -> bool:
+        return len(self.waits) >= self.rounds
+
+    def wait(self, seconds: float) -> bool:
+        self.waits.append(seconds)
+        return self.is_set()
+
+    def set(self) -> None:
+        self.rounds = 0
+
+
+def test_under_a_stream_of_writes_one_drain_starts_per_interval(app, monkeypatch):
+    """Rows always waiting: after each drain the indexer waits out the rest of the
+    interval, so one index commit takes all the writes of that time; a drain that
+    took longer than the interval is followed by the next at once."""
+    import search.indexing
+
+    clock = {"now": 100.0}
+    took = iter([0.1, 0.3, 0.7])
+
+    def drain():
+        clock["now"] += next(took)
+        return 5
+
+    monkeypatch.setattr(indexer, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(search.indexing, "has_waiting_rows", lambda: True)
+    monkeypatch.setattr(search.indexing, "drain", drain)
+    monkeypatch.setattr(indexer, "_beat", lambda path, stop: None)
+    stop = _RecordingStop(rounds=3)
+    assert indexer.run(app, stop, poll=0.01, interval=0.5) == 15
+    assert [round(seconds, 6) for seconds in stop.waits] == [0.4, 0.2, 0.0]
+
+
+def test_with_nothing_waiting_the_indexer_polls(app, monkeypatch):
+    import search.indexing
+
+    monkeypatch.setattr(search.indexing, "has_waiting_rows", lambda: False)
+    monkeypatch.setattr(indexer, "_beat", lambda path, stop: None)
+    stop = _RecordingStop(rounds=2)
+    assert indexer.run(app, stop, poll=0.01, interval=0.5) == 0
+    assert stop.waits == [0.01, 0.01]
+
+
+def test_the_interval_comes_from_the_config(app, monkeypatch):
+    import search.indexing
+
+    monkeypatch.setattr(indexer, "monotonic", lambda: 100.0)
+    monkeypatch.setattr(search.indexing, "has_waiting_rows", lambda: True)
+    monkeypatch.setattr(search.indexing, "drain", lambda: 1)
+    monkeypatch.setattr(indexer, "_beat", lambda path, stop: None)
+    app.config["SEARCH_INDEX_INTERVAL"] = 0.25
+    stop = _RecordingStop(rounds=1)
+    indexer.run(app, stop, poll=0.01)
+    assert stop.waits == [0.25]
