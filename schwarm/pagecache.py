@@ -3,7 +3,7 @@
 A page marked :func:`cacheable` is kept in the worker's memory after it was
 rendered, keyed by everything it is made of:
 
-* the address (path and query string),
+* the address (scheme, host, path and query string),
 * the whole session (who is signed in, with which login, CSRF token, freshness)
   and the ``Accept-Language`` header,
 * the **generation** of the database: a value that changes whenever a write
@@ -217,7 +217,8 @@ def _request_key() -> Hashable | None:
         return None
     state = json.dumps(dict(session), sort_keys=True, default=str)
     digest = hashlib.sha256(state.encode()).digest()
-    return (request.full_path, digest, request.headers.get("Accept-Language", ""))
+    # The whole address (scheme, host, mount point, path, query): pages hold links.
+    return (request.url, digest, request.headers.get("Accept-Language", ""))
 
 
 def serve_cached() -> Response | None:

@@ -200,6 +200,15 @@ def test_the_language_of_the_browser_is_part_of_the_key(signed_in):
     assert "You follow" in english and "Sie folgen" in german
 
 
+def test_another_host_or_query_is_another_page(app, signed_in):
+    signed_in.get("/")
+    signed_in.get("/")
+    hits = _cache(app).hits
+    signed_in.get("/?before=1000")
+    signed_in.get("/", base_url="https://localhost")
+    assert _cache(app).hits == hits
+
+
 def test_another_browser_with_the_same_cookie_is_rendered_again(app, signed_in):
     signed_in.get("/")
     hits = _cache(app).hits
