@@ -97,6 +97,9 @@ class Defaults:
     # (0: off), and how many bytes of pages each worker keeps.
     PAGE_CACHE_SECONDS = 30.0
     PAGE_CACHE_BYTES = 64 * 1024 * 1024
+    # "file": commits bump a file in the instance folder (app processes on one
+    # machine); "snapshot": PostgreSQL's snapshot (app nodes on several machines).
+    PAGE_CACHE_GENERATION = "file"
 
 
 def from_environment(environ: os._Environ | dict) -> dict:

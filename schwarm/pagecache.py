@@ -14,18 +14,18 @@ or running the view. So a cached page is what the view would render now, apart
 from two things bounded by ``PAGE_CACHE_SECONDS``: relative times ("3 minutes
 ago") and the catch-up's visit time, which a cached answer does not refresh.
 
-Generations:
+Generations (``PAGE_CACHE_GENERATION``):
 
-* SQLite (one machine by construction): a file in the instance folder that
-  every commit of an ORM session appends one byte to; the generation is its
-  inode and size. Appends are atomic, so two commits never share a generation
-  (within the millions of commits a page lives at most).
-* PostgreSQL: the server's transaction snapshot (``pg_current_snapshot()``),
-  which changes when any write transaction starts or ends, on any node. It
-  needs no bump, so several app nodes share it.
-
-Writes that bypass the ORM session on SQLite (raw connections of the bulk
-generator) do not bump; such pages live at most ``PAGE_CACHE_SECONDS``.
+* ``"file"`` (default; every app process on one machine): a file in the
+  instance folder that every commit of an ORM session appends one byte to; the
+  generation is its inode and size. Appends are atomic, so two commits never
+  share a generation (within the millions of commits a page lives at most).
+  Writes that bypass the application (SQL typed by hand, the bulk generator's
+  raw inserts) do not bump: such pages live at most ``PAGE_CACHE_SECONDS``.
+* ``"snapshot"`` (PostgreSQL with app nodes on several machines): the server's
+  transaction snapshot (``pg_current_snapshot()``), which changes whenever any
+  write transaction starts or ends, whoever wrote. It costs a query per request,
+  and a write to *any* database of the server makes the next request render.
 """
 
 from __future__ import annotations
@@ -178,10 +178,15 @@ class PageCache:
     def __init__(self, app: Flask):
         self.seconds = float(app.config["PAGE_CACHE_SECONDS"])
         self.store = PageStore(int(app.config["PAGE_CACHE_BYTES"]))
-        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        kind = app.config["PAGE_CACHE_GENERATION"]
+        if kind == "snapshot":
+            if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+                raise ValueError('PAGE_CACHE_GENERATION = "snapshot" needs PostgreSQL')
             self.generation: FileGeneration | PostgresGeneration = PostgresGeneration()
-        else:
+        elif kind == "file":
             self.generation = FileGeneration(Path(app.instance_path) / GENERATION_FILE)
+        else:
+            raise ValueError(f'PAGE_CACHE_GENERATION is "file" or "snapshot", not {kind!r}')
         self.hits = 0
         self.misses = 0
 
