@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from schwarm.widgets import PlainSelect
+
 
 class AskForm(FlaskForm):
     """A new question: a title line, the details, at least one tag, optionally a group."""
@@ -15,7 +17,7 @@ class AskForm(FlaskForm):
     body = TextAreaField(_l("Details"))
     tags = StringField(_l("Tags (at least one, separated by spaces)"),
                        validators=[Optional(), Length(max=2000)])
-    group = SelectField(_l("Ask in"), choices=[], validate_choice=False)
+    group = SelectField(_l("Ask in"), choices=[], validate_choice=False, widget=PlainSelect())
 
 
 class AcceptForm(FlaskForm):

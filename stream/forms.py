@@ -8,6 +8,8 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from schwarm.widgets import PlainSelect
+
 
 class PostForm(FlaskForm):
     """A new post; ``group`` choices are the groups the author may post in."""
@@ -15,7 +17,7 @@ class PostForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[
         SelectChoice("update", _l("Update")), SelectChoice("question", _l("Question")),
         SelectChoice("announcement", _l("Announcement"))], default="update")
-    group = SelectField(_l("Post to"), choices=[], validate_choice=False)
+    group = SelectField(_l("Post to"), choices=[], validate_choice=False, widget=PlainSelect())
     title = StringField(_l("Title (for questions)"), validators=[Optional(), Length(max=200)])
     body = TextAreaField(_l("What is new?"))
     tags = StringField(_l("Tags (separated by spaces)"),
