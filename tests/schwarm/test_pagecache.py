@@ -1,6 +1,7 @@
 """The whole-page cache of the home stream: a reload with nothing written since is
-answered from memory; any commit, anywhere, makes the next request render again;
-nobody ever gets a page rendered for another session."""
+answered from memory; any commit by the application, in any of its processes,
+makes the next request render again (with the snapshot generation on PostgreSQL:
+any commit by anyone); nobody ever gets a page rendered for another session."""
 
 from __future__ import annotations
 
