@@ -278,19 +278,13 @@ def _forget_writes(session_: Session, *_args: Any) -> None:
     session_.info.pop("page_cache_wrote", None)
 
 
-_listening = False
-
-
 def _listen() -> None:
     """Session events of every Schwarm app in the process (installed once)."""
-    global _listening
-    if _listening:
-        return
-    event.listen(Session, "after_flush", _mark_written)
-    event.listen(Session, "do_orm_execute", _mark_dml)
-    event.listen(Session, "after_commit", _bump_after_commit)
-    event.listen(Session, "after_rollback", _forget_writes)
-    _listening = True
+    for name, listener in (("after_flush", _mark_written), ("do_orm_execute", _mark_dml),
+                           ("after_commit", _bump_after_commit),
+                           ("after_rollback", _forget_writes)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 def init_app(app: Flask) -> None:
